@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian packages, the project virtualenv) and starts PostgreSQL.
+# Safe to run again: each step checks first and does nothing when already done.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+"$ROOT/scripts/check_odoo_src.sh"
+
+# --- Debian packages --------------------------------------------------------------------------
+# chromium runs Odoo's browser tours; the -dev packages build python-ldap from Odoo's requirements.
+DEB_PACKAGES=(postgresql chromium python3-venv build-essential libldap2-dev libsasl2-dev libpq-dev
+              fonts-noto-core fonts-dejavu-core)
+missing=()
+for pkg in "${DEB_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "Installing Debian packages: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- Python virtualenv ------------------------------------------------------------------------
+# Rebuilt only when Odoo's requirements, ours or the Odoo tree change (a stamp holds their hash).
+stamp_of() {
+    cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements.txt" "$ROOT/scripts/setup.sh"
+    echo "$ODOO_SRC"
+}
+want=$(stamp_of | sha256sum | cut -d' ' -f1)
+stamp=$VENV/.crm-suite-stamp
+if [ ! -x "$PY" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    say "Preparing the virtualenv at $VENV"
+    [ -x "$PY" ] || python3 -m venv "$VENV"
+    "$PY" -m pip install -q --disable-pip-version-check 'pip>=25.3' wheel
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    # psycopg2-binary instead of psycopg2 (no libpq build); cbor2 and friends still build with
+    # setup.py and need a setuptools that has pkg_resources: hence the build constraint.
+    sed -e 's/^psycopg2==/psycopg2-binary==/' "$ODOO_SRC/requirements.txt" > "$tmp/odoo-requirements.txt"
+    echo 'setuptools<70' > "$tmp/build-constraints.txt"
+    "$PY" -m pip install -q --disable-pip-version-check --build-constraint "$tmp/build-constraints.txt" \
+        -r "$tmp/odoo-requirements.txt" -r "$ROOT/requirements.txt"
+    # Registers Odoo itself in the virtualenv, so that OCA addons from PyPI resolve their
+    # dependency on odoo without pulling another copy.
+    "$PY" -m pip install -q --disable-pip-version-check --no-deps -e "$ODOO_SRC"
+    echo "$want" > "$stamp"
+fi
+
+# Linters live apart from Odoo (see requirements-lint.txt).
+want_lint=$(cat "$ROOT/requirements-lint.txt" | sha256sum | cut -d' ' -f1)
+if [ ! -x "$LINT_VENV/bin/python" ] || [ "$(cat "$LINT_VENV/.crm-suite-stamp" 2>/dev/null)" != "$want_lint" ]; then
+    say "Preparing the linters' virtualenv at $LINT_VENV"
+    [ -x "$LINT_VENV/bin/python" ] || python3 -m venv "$LINT_VENV"
+    "$LINT_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements-lint.txt"
+    echo "$want_lint" > "$LINT_VENV/.crm-suite-stamp"
+fi
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+"$ROOT/scripts/pg.sh"
