@@ -1,0 +1,139 @@
+"""Install check: every addon installs alone (only its declared depends) on an empty database, all
+of them install together, and each uninstalls cleanly, without a single warning in Odoo's log.
+
+"Cleanly" means: the module ends up uninstalled, no ir.model.data row of it is left, and none of
+the models it created remains in ir.model. Runs two databases at a time (the machine's cores).
+"""
+
+import ast
+import os
+import pathlib
+import re
+import subprocess
+import sys
+import textwrap
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ODOO_SRC = pathlib.Path(os.environ.get("ODOO_SRC", "/opt/odoo"))
+CONF = os.environ.get("ODOO_CONF", str(ROOT / "odoo.conf"))
+JOBS = int(os.environ.get("INSTALL_CHECK_JOBS", "2"))
+PREFIX = "crm_check_"
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) ")
+BAD_LEVELS = {"WARNING", "ERROR", "CRITICAL"}
+
+UNINSTALL_SCRIPT = textwrap.dedent(
+    """
+    names = {names!r}
+    modules = env["ir.module.module"].search([("name", "in", names)])
+    model_names = env["ir.model.data"].search(
+        [("module", "in", names), ("model", "=", "ir.model")]).mapped("res_id")
+    model_names = env["ir.model"].browse(model_names).mapped("model")
+    modules.button_immediate_uninstall()
+    env.cr.commit()
+    env.invalidate_all()
+    left = []
+    for module in env["ir.module.module"].search([("name", "in", names)]):
+        if module.state != "uninstalled":
+            left.append("%s is %s" % (module.name, module.state))
+    data = env["ir.model.data"].search_count([("module", "in", names)])
+    if data:
+        left.append("%d ir.model.data rows remain" % data)
+    models = env["ir.model"].search([("model", "in", model_names)]).mapped("model")
+    if models:
+        left.append("models remain: %s" % ", ".join(models))
+    print("UNINSTALL-RESULT:" + ("; ".join(left) or "clean"))
+    """
+)
+
+
+def project_addons():
+    for manifest in sorted(ROOT.glob("addons/*/__manifest__.py")):
+        if ast.literal_eval(manifest.read_text()).get("installable", True):
+            yield manifest.parent.name
+
+
+def odoo(args, stdin=None):
+    cmd = [sys.executable, str(ODOO_SRC / "odoo-bin"), *args[:1], "-c", CONF, *args[1:]]
+    return subprocess.run(cmd, cwd=ROOT, input=stdin, capture_output=True, text=True, check=False)
+
+
+def bad_log_entries(output):
+    """Each WARNING/ERROR/CRITICAL log record, with the lines that follow it (tracebacks)."""
+    entries, current = [], None
+    for line in output.splitlines():
+        match = LOG_LINE.match(line)
+        if match:
+            current = None
+            if match["level"] in BAD_LEVELS:
+                current = [line]
+                entries.append(current)
+        elif current is not None and len(current) < 15:
+            current.append(line)
+    return ["\n".join(entry) for entry in entries]
+
+
+def drop(db):
+    subprocess.run(["dropdb", "--if-exists", db], check=True, capture_output=True)
+    filestore = pathlib.Path.home() / ".local/share/Odoo/filestore" / db
+    subprocess.run(["rm", "-rf", str(filestore)], check=True)
+
+
+def check(label, addons):
+    """Install `addons` on a new database, then uninstall them. Returns a list of problems."""
+    db = PREFIX + label
+    problems = []
+    drop(db)
+    started = time.time()
+    run = odoo(
+        [
+            "server",
+            "-d",
+            db,
+            "-i",
+            ",".join(addons),
+            "--stop-after-init",
+            "--log-level=warn",
+            "--no-http",
+        ]
+    )
+    if run.returncode:
+        problems.append("install exited with %s:\n%s" % (run.returncode, run.stderr[-3000:]))
+    problems += ["install logged:\n" + entry for entry in bad_log_entries(run.stderr)]
+    if not problems:
+        script = UNINSTALL_SCRIPT.format(names=list(addons))
+        run = odoo(["shell", "-d", db, "--log-level=warn", "--no-http"], stdin=script)
+        outcome = re.search(r"UNINSTALL-RESULT:(.*)", run.stdout)
+        if not outcome:
+            problems.append("uninstall did not finish:\n%s" % run.stderr[-3000:])
+        elif outcome[1] != "clean":
+            problems.append("uninstall left: " + outcome[1])
+        problems += ["uninstall logged:\n" + entry for entry in bad_log_entries(run.stderr)]
+    drop(db)
+    print(
+        "  %-28s %s (%ds)" % (label, "ok" if not problems else "FAILED", time.time() - started),
+        flush=True,
+    )
+    return problems
+
+
+def main():
+    addons = list(project_addons())
+    if not addons:
+        print("  no addons to check")
+        return 0
+    jobs = [(name, [name]) for name in addons] + [("all_together", addons)]
+    with ThreadPoolExecutor(max_workers=JOBS) as pool:
+        results = list(pool.map(lambda job: (job[0], check(*job)), jobs))
+    failures = [(label, problems) for label, problems in results if problems]
+    for label, problems in failures:
+        print("\n[%s]" % label)
+        for problem in problems:
+            print(textwrap.indent(problem, "    "))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
