@@ -3,6 +3,10 @@ of them install together, and each uninstalls cleanly, without a single warning 
 
 "Cleanly" means: the module ends up uninstalled, no ir.model.data row of it is left, and none of
 the models it created remains in ir.model. Runs two databases at a time (the machine's cores).
+
+    python scripts/install_check.py [addon ...]    # given addons alone; all + "all together" if none
+
+INSTALL_CHECK_PREFIX (default crm_check_) names the databases, so that parallel runs don't meet.
 """
 
 import ast
@@ -19,7 +23,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 ODOO_SRC = pathlib.Path(os.environ.get("ODOO_SRC", "/opt/odoo"))
 CONF = os.environ.get("ODOO_CONF", str(ROOT / "odoo.conf"))
 JOBS = int(os.environ.get("INSTALL_CHECK_JOBS", "2"))
-PREFIX = "crm_check_"
+PREFIX = os.environ.get("INSTALL_CHECK_PREFIX", "crm_check_")
 
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) ")
 BAD_LEVELS = {"WARNING", "ERROR", "CRITICAL"}
@@ -119,12 +123,19 @@ def check(label, addons):
     return problems
 
 
-def main():
+def main(selected):
     addons = list(project_addons())
     if not addons:
         print("  no addons to check")
         return 0
-    jobs = [(name, [name]) for name in addons] + [("all_together", addons)]
+    unknown = set(selected) - set(addons)
+    if unknown:
+        print("  unknown addons: %s" % ", ".join(sorted(unknown)))
+        return 1
+    if selected:
+        jobs = [(name, [name]) for name in selected]
+    else:
+        jobs = [(name, [name]) for name in addons] + [("all_together", addons)]
     with ThreadPoolExecutor(max_workers=JOBS) as pool:
         results = list(pool.map(lambda job: (job[0], check(*job)), jobs))
     failures = [(label, problems) for label, problems in results if problems]
@@ -136,4 +147,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
