@@ -4,7 +4,7 @@ of them install together, and each uninstalls cleanly, without a single warning 
 "Cleanly" means: the module ends up uninstalled, no ir.model.data row of it is left, and none of
 the models it created remains in ir.model. Runs two databases at a time (the machine's cores).
 
-    python scripts/install_check.py [addon ...]    # given addons alone; all + "all together" if none
+    python scripts/install_check.py [addon ...]   # those alone; none given: all, and all together
 
 INSTALL_CHECK_PREFIX (default crm_check_) names the databases, so that parallel runs don't meet.
 """
