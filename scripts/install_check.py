@@ -32,9 +32,14 @@ UNINSTALL_SCRIPT = textwrap.dedent(
     """
     names = {names!r}
     modules = env["ir.module.module"].search([("name", "in", names)])
-    model_names = env["ir.model.data"].search(
-        [("module", "in", names), ("model", "=", "ir.model")]).mapped("res_id")
-    model_names = env["ir.model"].browse(model_names).mapped("model")
+    # Models these addons define alone: an ir.model that no other module also declares (models
+    # the addons merely extend, such as crm.lead, stay after the uninstall, as they should).
+    model_data = env["ir.model.data"].search([("model", "=", "ir.model")])
+    declared_by = {{}}
+    for data in model_data:
+        declared_by.setdefault(data.res_id, set()).add(data.module)
+    own_ids = [res_id for res_id, mods in declared_by.items() if mods and mods <= set(names)]
+    model_names = env["ir.model"].browse(own_ids).mapped("model")
     modules.button_immediate_uninstall()
     env.cr.commit()
     env.invalidate_all()
