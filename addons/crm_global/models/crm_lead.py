@@ -1,7 +1,12 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
+
+from odoo.addons.base.models.res_partner import _tz_get
+
+from ..tools import tz as tz_tools
+from .res_partner import TZ_CONFIDENCES, TZ_SOURCES
 
 _logger = logging.getLogger(__name__)
 
@@ -100,6 +105,26 @@ class CrmLead(models.Model):
         help="Deal amount converted into the company currency at the rate shown on the "
         "opportunity. Zero while the rate is missing.",
     )
+
+    # Customer's clock
+    customer_tz = fields.Selection(
+        _tz_get,
+        string="Customer Time Zone",
+        compute="_compute_customer_tz",
+        inverse="_inverse_customer_tz",
+        help="The customer's time zone, inferred when the contact has none; setting it here sets "
+        "it on the contact.",
+    )
+    customer_tz_source = fields.Selection(
+        TZ_SOURCES, string="Customer Time Zone Source", compute="_compute_customer_tz"
+    )
+    customer_tz_confidence = fields.Selection(
+        TZ_CONFIDENCES, string="Customer Time Zone Confidence", compute="_compute_customer_tz"
+    )
+    customer_tz_candidates = fields.Char(
+        "Customer's Possible Time Zones", compute="_compute_customer_tz"
+    )
+    customer_local_time = fields.Char(compute="_compute_customer_local_time")
 
     # ------------------------------------------------------------
     # Money
@@ -231,6 +256,70 @@ class CrmLead(models.Model):
         for lead in self:
             lead.prorated_revenue = lead.company_currency.round(
                 (lead.expected_revenue or 0.0) * (lead.probability or 0) / 100.0
+            )
+
+    # ------------------------------------------------------------
+    # Time
+    # ------------------------------------------------------------
+
+    @api.depends(
+        "partner_id.crm_tz",
+        "partner_id.crm_tz_source",
+        "partner_id.crm_tz_confidence",
+        "partner_id.crm_tz_candidates",
+        "state_id",
+        "country_id",
+        "phone",
+        "mobile",
+    )
+    def _compute_customer_tz(self):
+        for lead in self:
+            info = lead._crm_customer_tz_info()
+            lead.update(
+                {
+                    "customer_tz": info["tz"],
+                    "customer_tz_source": info["source"],
+                    "customer_tz_confidence": info["confidence"],
+                    "customer_tz_candidates": ", ".join(info["candidates"]) or False,
+                }
+            )
+
+    def _crm_customer_tz_info(self):
+        """The customer's time zone: the contact's (set or inferred), else inferred from what
+        the lead itself knows (state, country, phone)."""
+        self.ensure_one()
+        partner = self.partner_id
+        if partner and partner.crm_tz_source not in (False, "ambiguous", "unknown"):
+            return {
+                "tz": partner.crm_tz,
+                "source": partner.crm_tz_source,
+                "confidence": partner.crm_tz_confidence,
+                "candidates": [],
+            }
+        return self.env["res.partner"]._crm_infer_tz(
+            state=self.state_id or partner.state_id,
+            country=self.country_id or partner.country_id,
+            phones=(self.phone, self.mobile, partner.phone, partner.mobile),
+        )
+
+    def _inverse_customer_tz(self):
+        for lead in self:
+            if lead.partner_id and lead.customer_tz:
+                lead.partner_id.tz = lead.customer_tz
+
+    @api.depends("customer_tz")
+    @api.depends_context("lang")
+    def _compute_customer_local_time(self):
+        now = fields.Datetime.now()
+        for lead in self:
+            if not lead.customer_tz:
+                lead.customer_local_time = False
+                continue
+            local = tz_tools.utc_to_local(now, lead.customer_tz)
+            lead.customer_local_time = "%s (%s, %s)" % (
+                format_datetime(self.env, now, tz=lead.customer_tz, dt_format="EEEE HH:mm"),
+                lead.customer_tz,
+                tz_tools.utc_offset_label(local),
             )
 
     # ------------------------------------------------------------
