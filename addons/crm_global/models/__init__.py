@@ -6,3 +6,7 @@ from . import res_country_state
 from . import res_partner
 from . import crm_lead
 from . import crm_pipeline_value_change
+from . import crm_contact_window
+from . import crm_public_holiday
+from . import calendar_event
+from . import mail_activity

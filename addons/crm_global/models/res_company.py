@@ -17,6 +17,18 @@ class ResCompany(models.Model):
         "always keeps the rate of the day it was won.",
     )
 
+    crm_contact_window_policy = fields.Selection(
+        [
+            ("warn", "Warn"),
+            ("block", "Block"),
+        ],
+        string="Outside Contact Window",
+        default="warn",
+        required=True,
+        help="What happens when a call, meeting or activity is planned for a customer outside "
+        "their business hours, on their weekend or on a public holiday of their country.",
+    )
+
     def write(self, vals):
         res = super().write(vals)
         if "crm_deal_rate_policy" in vals:

@@ -7,3 +7,6 @@ class ResConfigSettings(models.TransientModel):
     crm_deal_rate_policy = fields.Selection(
         related="company_id.crm_deal_rate_policy", readonly=False
     )
+    crm_contact_window_policy = fields.Selection(
+        related="company_id.crm_contact_window_policy", readonly=False
+    )
