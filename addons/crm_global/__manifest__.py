@@ -20,6 +20,7 @@
         "views/crm_contact_window_views.xml",
         "views/calendar_event_views.xml",
         "views/mail_activity_views.xml",
+        "views/crm_slot_finder_wizard_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_global_menus.xml",
     ],

@@ -10,3 +10,4 @@ from . import crm_contact_window
 from . import crm_public_holiday
 from . import calendar_event
 from . import mail_activity
+from . import crm_slot_finder

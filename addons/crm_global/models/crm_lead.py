@@ -322,6 +322,20 @@ class CrmLead(models.Model):
                 tz_tools.utc_offset_label(local),
             )
 
+    def action_crm_find_slots(self):
+        self.ensure_one()
+        wizard = self.env["crm.slot.finder.wizard"].create(
+            {"lead_id": self.id, "user_id": (self.user_id or self.env.user).id}
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Find a Meeting Slot"),
+            "res_model": "crm.slot.finder.wizard",
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
     # ------------------------------------------------------------
     # ORM
     # ------------------------------------------------------------

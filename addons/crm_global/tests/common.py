@@ -73,3 +73,88 @@ class CrmGlobalCase(TransactionCase):
             **values,
         }
         return self.env["crm.lead"].create(values)
+
+
+class CrmGlobalTimeCase(TransactionCase):
+    """Salespeople with their own working calendars and customers in given zones, with contact
+    windows set by the test itself (never the shipped rows, which a manager may edit)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.company = cls.env["res.company"].create({"name": "Lumen Slots SAS"})
+        cls.Window = cls.env["crm.contact.window"]
+        cls.Window.search([]).unlink()
+        cls.env["crm.public.holiday"].search([]).unlink()
+        cls.default_window = cls.Window.create({"name": "Default", "hour_from": 9, "hour_to": 18})
+
+    @classmethod
+    def _window(cls, country_code, hour_from, hour_to, working="1111100"):
+        days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        values = {day: flag == "1" for day, flag in zip(days, working, strict=True)}
+        return cls.Window.create(
+            {
+                "name": country_code,
+                "country_id": cls.env.ref(f"base.{country_code}").id,
+                "hour_from": hour_from,
+                "hour_to": hour_to,
+                **values,
+            }
+        )
+
+    @classmethod
+    def _salesperson(cls, login, tz, hour_from=9, hour_to=17, working="1111100"):
+        calendar = cls.env["resource.calendar"].create(
+            {
+                "name": f"{login} hours",
+                "tz": tz,
+                "company_id": cls.company.id,
+                "attendance_ids": [(5, 0, 0)]
+                + [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": f"Day {day}",
+                            "dayofweek": str(day),
+                            "hour_from": hour_from,
+                            "hour_to": hour_to,
+                            "day_period": "morning",
+                        },
+                    )
+                    for day, flag in enumerate(working)
+                    if flag == "1"
+                ],
+            }
+        )
+        user = new_test_user(
+            cls.env,
+            login=login,
+            name=login.title(),
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+            tz=tz,
+        )
+        cls.env["resource.resource"].create(
+            {
+                "name": user.name,
+                "user_id": user.id,
+                "calendar_id": calendar.id,
+                "tz": tz,
+                "company_id": cls.company.id,
+            }
+        )
+        return user
+
+    @classmethod
+    def _customer(cls, name, country_code, tz=False):
+        return cls.env["res.partner"].create(
+            {
+                "name": name,
+                "country_id": cls.env.ref(f"base.{country_code}").id,
+                "tz": tz,
+                "email": f"{name.split()[0].lower()}@example.com",
+            }
+        )
