@@ -14,6 +14,7 @@
         "data/ir_cron_data.xml",
         "data/res_country_state_data.xml",
         "data/crm_contact_window_data.xml",
+        "data/mail_template_data.xml",
         "views/crm_lead_views.xml",
         "views/crm_pipeline_value_change_views.xml",
         "views/res_partner_views.xml",
@@ -22,8 +23,14 @@
         "views/mail_activity_views.xml",
         "views/crm_slot_finder_wizard_views.xml",
         "views/res_config_settings_views.xml",
+        "views/crm_booking_templates.xml",
         "views/crm_global_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_global/static/tests/tours/*.js",
+        ],
+    },
     "post_init_hook": "post_init_hook",
     "installable": True,
 }

@@ -11,3 +11,5 @@ from . import crm_public_holiday
 from . import calendar_event
 from . import mail_activity
 from . import crm_slot_finder
+from . import crm_booking_link
+from . import crm_booking

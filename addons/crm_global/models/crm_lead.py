@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_datetime
 
 from odoo.addons.base.models.res_partner import _tz_get
@@ -125,6 +126,7 @@ class CrmLead(models.Model):
         "Customer's Possible Time Zones", compute="_compute_customer_tz"
     )
     customer_local_time = fields.Char(compute="_compute_customer_local_time")
+    booking_link_ids = fields.One2many("crm.booking.link", "lead_id", string="Booking Links")
 
     # ------------------------------------------------------------
     # Money
@@ -321,6 +323,39 @@ class CrmLead(models.Model):
                 lead.customer_tz,
                 tz_tools.utc_offset_label(local),
             )
+
+    def action_crm_send_booking_link(self):
+        """Email the customer a signed link to book a meeting with the salesperson."""
+        self.ensure_one()
+        if not self.partner_id.email:
+            raise UserError(
+                self.env._("Set a customer with an email address before sending a booking link.")
+            )
+        if not self.customer_tz:
+            raise UserError(
+                self.env._(
+                    "The customer's time zone is not known: set it on the opportunity first, so "
+                    "that the times offered are right for them."
+                )
+            )
+        link = self.env["crm.booking.link"].create(
+            {
+                "lead_id": self.id,
+                "partner_id": self.partner_id.id,
+                "user_id": (self.user_id or self.env.user).id,
+            }
+        )
+        template = self.env.ref("crm_global.mail_template_booking_link")
+        template.send_mail(link.id, email_layout_xmlid="mail.mail_notification_light")
+        self.message_post(
+            body=self.env._(
+                "Booking link sent to %(customer)s, valid until %(expiry)s.",
+                customer=self.partner_id.name,
+                expiry=format_datetime(self.env, link.expiry),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        return link
 
     def action_crm_find_slots(self):
         self.ensure_one()
