@@ -13,3 +13,4 @@ from . import mail_activity
 from . import crm_slot_finder
 from . import crm_booking_link
 from . import crm_booking
+from . import calendar_attendee
