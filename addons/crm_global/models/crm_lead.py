@@ -11,6 +11,16 @@ from .res_partner import TZ_CONFIDENCES, TZ_SOURCES
 
 _logger = logging.getLogger(__name__)
 
+# Company-currency amounts of an opportunity: summed across companies, they are converted
+COMPANY_CURRENCY_AMOUNTS = {
+    "expected_revenue",
+    "prorated_revenue",
+    "recurring_revenue",
+    "recurring_revenue_monthly",
+    "recurring_revenue_monthly_prorated",
+    "recurring_revenue_prorated",
+}
+
 # Writes on these fields may change what the opportunity adds to the pipeline value.
 PIPELINE_VALUE_FIELDS = {
     "active",
@@ -406,6 +416,65 @@ class CrmLead(models.Model):
         if changes:
             self.env["crm.pipeline.value.change"].sudo().create(changes)
         return res
+
+    @api.model
+    def _read_group(
+        self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None
+    ):
+        """Kanban columns, pivot, graph, forecast and team dashboards sum company-currency
+        amounts. With several companies of different currencies selected at once, each
+        company's part is converted into the current company's currency at today's rate (a
+        company whose rate is missing is left out, never added at 1.0)."""
+        groupby, aggregates = tuple(groupby), tuple(aggregates)
+        result = super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
+        money = [
+            index
+            for index, spec in enumerate(aggregates)
+            if spec.endswith(":sum") and spec.split(":")[0] in COMPANY_CURRENCY_AMOUNTS
+        ]
+        if (
+            not money
+            or not result
+            or having
+            or "company_id" in groupby
+            or len(self.env.companies.currency_id) < 2
+        ):
+            return result
+        detail = super()._read_group(
+            domain, [*groupby, "company_id"], [aggregates[index] for index in money]
+        )
+        target = self.env.company.currency_id
+        root = self.env.company.root_id.id
+        today = fields.Date.context_today(self)
+        currencies = {row[len(groupby)].currency_id or target for row in detail}
+        rates = self.env["res.currency"]._crm_global_rates(
+            [(currency.id, root, today) for currency in currencies | {target}]
+        )
+
+        def factor(currency):
+            if currency == target:
+                return 1.0
+            source, target_rate = rates[(currency.id, root, today)], rates[(target.id, root, today)]
+            if not source[0] or not (target_rate[0] or not target_rate[2]):
+                return 0.0  # no rate: left out
+            return (target_rate[0] or 1.0) / source[0]
+
+        converted = {}
+        width = len(groupby)
+        for row in detail:
+            key, company, sums = row[:width], row[width], row[width + 1 :]
+            ratio = factor(company.currency_id or target)
+            totals = converted.setdefault(key, [0.0] * len(money))
+            for position, amount in enumerate(sums):
+                totals[position] += (amount or 0.0) * ratio
+        new_result = []
+        for row in result:
+            row = list(row)
+            totals = converted.get(tuple(row[:width]), [0.0] * len(money))
+            for position, index in enumerate(money):
+                row[width + index] = target.round(totals[position])
+            new_result.append(tuple(row))
+        return new_result
 
     # ------------------------------------------------------------
     # Pipeline value history (deal changes versus exchange-rate drift)

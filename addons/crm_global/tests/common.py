@@ -16,6 +16,8 @@ class CrmGlobalCase(TransactionCase):
         cls.brl = cls.env.ref("base.BRL")
         (cls.eur | cls.usd | cls.jpy | cls.kwd | cls.brl).active = True
         cls.company = cls._create_company("Lumen Trading GmbH", cls.eur)
+        # work in that company, as a user who selected it alone in the company switcher
+        cls.env = cls.env(context=dict(cls.env.context, allowed_company_ids=[cls.company.id]))
         cls.user = new_test_user(
             cls.env,
             login="global_rep",

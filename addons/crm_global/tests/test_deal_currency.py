@@ -247,6 +247,50 @@ class TestDealCurrency(CrmGlobalCase):
         self.assertEqual(us_lead.company_currency, self.usd)
         self.assertEqual(us_lead.expected_revenue, 1000, "USD for the USD company")
         visible = (
-            self.env["crm.lead"].with_user(us_rep).search([("id", "in", (eu_lead | us_lead).ids)])
+            self.env["crm.lead"]
+            .with_user(us_rep)
+            .with_context(allowed_company_ids=usd_company.ids)
+            .search([("id", "in", (eu_lead | us_lead).ids)])
         )
         self.assertEqual(visible, us_lead)
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-06-15 10:00:00")
+class TestMultiCompanyTotals(CrmGlobalCase):
+    def test_totals_across_companies_are_converted_to_the_current_company(self):
+        usd_company = self._create_company("Lumen Americas Inc", self.usd)
+        self._drop_rates(self.usd)
+        self._set_rate(self.usd, "2026-01-01", 1.25)  # EUR company table: 1 USD = 0.80 EUR
+        self._set_rate(self.eur, "2026-01-01", 0.8, company=usd_company)
+        self.user.company_ids = self.company | usd_company
+        eu_lead = self._lead(deal_currency_id=self.eur.id, deal_amount=1000)
+        us_lead = self._lead(
+            company_id=usd_company.id,
+            team_id=False,
+            deal_currency_id=self.usd.id,
+            deal_amount=500,
+        )
+        domain = [("id", "in", (eu_lead | us_lead).ids)]
+        both = (
+            self.env["crm.lead"]
+            .with_user(self.user)
+            .with_context(allowed_company_ids=[self.company.id, usd_company.id])
+        )
+        [(total,)] = both._read_group(domain, [], ["expected_revenue:sum"])
+        self.assertEqual(total, 1000 + 400, "the USD company's 500 USD in EUR, not 1,500")
+        # grouped by company, each company keeps its own currency
+        by_company = dict(both._read_group(domain, ["company_id"], ["expected_revenue:sum"]))
+        self.assertEqual(by_company[usd_company], 500)
+        # from the USD company's side, in USD
+        us_first = both.with_context(allowed_company_ids=[usd_company.id, self.company.id])
+        [(total,)] = us_first._read_group(domain, [], ["expected_revenue:sum"])
+        self.assertEqual(total, 500 + 1250)
+        # one company selected: its own pipeline, untouched
+        only_eu = both.with_context(allowed_company_ids=[self.company.id])
+        [(total,)] = only_eu._read_group(domain, [], ["expected_revenue:sum"])
+        self.assertEqual(total, 1000)
+        # web_read_group (kanban columns) goes the same way
+        groups = both.web_read_group(domain, ["expected_revenue:sum"], ["stage_id"])["groups"]
+        column = next(g for g in groups if g["stage_id"] and g["stage_id"][0] == self.stage_new.id)
+        self.assertEqual(column["expected_revenue"], 1400)

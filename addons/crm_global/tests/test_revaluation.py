@@ -136,5 +136,8 @@ class TestRevaluation(CrmGlobalCase):
                 "groups_id": [(6, 0, [self.env.ref("sales_team.group_sale_manager").id])],
             }
         )
-        self.assertFalse(self.Change.with_user(outsider).search([("lead_id", "=", lead.id)]))
+        outsider_env = self.Change.with_user(outsider).with_context(
+            allowed_company_ids=other_company.ids
+        )
+        self.assertFalse(outsider_env.search([("lead_id", "=", lead.id)]))
         self.assertTrue(self.Change.with_user(self.user).search([("lead_id", "=", lead.id)]))
