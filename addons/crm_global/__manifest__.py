@@ -26,6 +26,7 @@
         "views/crm_booking_templates.xml",
         "views/crm_global_menus.xml",
     ],
+    "demo": ["demo/crm_global_demo.xml"],
     "assets": {
         "web.assets_tests": [
             "crm_global/static/tests/tours/*.js",
