@@ -1,6 +1,8 @@
 import secrets
 from datetime import timedelta
 
+from markupsafe import Markup, escape
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import consteq, format_date, format_time
@@ -139,6 +141,36 @@ class CrmBookingLink(models.Model):
             format_date(self.env, local.date(), date_format="EEEE d MMMM y"),
             format_time(self.env, local.time(), time_format="HH:mm"),
         )
+
+    def _crm_page_texts(self, tz_name):
+        """Sentences of the booking page, translated whole (so that each language orders its
+        words) with names, numbers and times isolated in <bdi>."""
+        self.ensure_one()
+        link = self.sudo()
+        values = {
+            "salesperson": link.user_id.name,
+            "opportunity": link.lead_id.name,
+            "duration": link.duration,
+            "tz": tz_name,
+            "when": link._crm_booked_label(),
+        }
+        isolated = {key: Markup("<bdi>%s</bdi>") % value for key, value in values.items()}
+
+        def sentence(text):
+            return Markup(escape(text)) % isolated
+
+        _t = self.env._
+        return {
+            "title": sentence(_t("Book a meeting with %(salesperson)s")),
+            "subtitle": sentence(
+                _t("%(opportunity)s · %(duration)s minutes · times shown in your time zone, %(tz)s")
+            ),
+            "ask_new": sentence(_t("Please ask %(salesperson)s for a new link.")),
+            "booked": sentence(_t("%(when)s (%(tz)s) with %(salesperson)s.")),
+            "none_free": sentence(
+                _t("No time is free in the coming days. Please contact %(salesperson)s directly.")
+            ),
+        }
 
     def _crm_book(self, start):
         """Book the slot starting at `start` (naive UTC) for this link's customer.

@@ -251,10 +251,11 @@ class CrmLead(models.Model):
                     date=lead.deal_valuation_date,
                 )
             else:
+                rate_text = "%.6g" % lead.deal_rate
                 lead.deal_rate_info = self.env._(
                     "1 %(currency)s = %(rate)s %(company_currency)s, rate of %(date)s (%(origin)s)",
                     currency=currency.name,
-                    rate=f"{lead.deal_rate:.6g}",
+                    rate=rate_text,
                     company_currency=lead.company_currency.name,
                     date=lead.deal_rate_date,
                     origin=dict(

@@ -88,7 +88,10 @@ class TestBookingLink(BookingCase):
             self.link._crm_book(self.link._crm_free_slots()[0]["start"])
 
     def test_a_time_not_offered_is_refused(self):
-        start = fields.Datetime.now().replace(second=0, microsecond=0) + timedelta(minutes=7)
+        # off the half-hour grid, inside the window
+        start = (fields.Datetime.now() + timedelta(days=1)).replace(
+            minute=7, second=0, microsecond=0
+        )
         with self.assertRaises(UserError) as error:
             self.link._crm_book(start)
         self.assertIn("not available", str(error.exception))
