@@ -159,16 +159,19 @@ class CrmBookingLink(models.Model):
         def sentence(text):
             return Markup(escape(text)) % isolated
 
-        _t = self.env._
         return {
-            "title": sentence(_t("Book a meeting with %(salesperson)s")),
+            "title": sentence(self.env._("Book a meeting with %(salesperson)s")),
             "subtitle": sentence(
-                _t("%(opportunity)s · %(duration)s minutes · times shown in your time zone, %(tz)s")
+                self.env._(
+                    "%(opportunity)s · %(duration)s minutes · times shown in your time zone, %(tz)s"
+                )
             ),
-            "ask_new": sentence(_t("Please ask %(salesperson)s for a new link.")),
-            "booked": sentence(_t("%(when)s (%(tz)s) with %(salesperson)s.")),
+            "ask_new": sentence(self.env._("Please ask %(salesperson)s for a new link.")),
+            "booked": sentence(self.env._("%(when)s (%(tz)s) with %(salesperson)s.")),
             "none_free": sentence(
-                _t("No time is free in the coming days. Please contact %(salesperson)s directly.")
+                self.env._(
+                    "No time is free in the coming days. Please contact %(salesperson)s directly."
+                )
             ),
         }
 
