@@ -4,6 +4,7 @@ from freezegun import freeze_time
 
 from odoo.tests import Form, tagged
 
+from ..hooks import post_init_hook
 from .common import CrmGlobalCase
 
 
@@ -294,3 +295,22 @@ class TestMultiCompanyTotals(CrmGlobalCase):
         groups = both.web_read_group(domain, ["expected_revenue:sum"], ["stage_id"])["groups"]
         column = next(g for g in groups if g["stage_id"] and g["stage_id"][0] == self.stage_new.id)
         self.assertEqual(column["expected_revenue"], 1400)
+
+
+@tagged("post_install", "-at_install")
+class TestInstallKeepsAmounts(CrmGlobalCase):
+    def test_existing_amounts_survive_the_install(self):
+        lead = self._lead(deal_currency_id=self.eur.id, deal_amount=4321)
+        self.env.flush_all()
+        # as before the install: an amount in expected_revenue, no deal fields yet
+        self.env.cr.execute(
+            "UPDATE crm_lead SET deal_amount = NULL, deal_currency_id = NULL, "
+            "deal_rate_source = NULL WHERE id = %s",
+            [lead.id],
+        )
+        self.env.invalidate_all()
+        post_init_hook(self.env)
+        self.assertEqual((lead.deal_currency_id, lead.deal_amount), (self.eur, 4321))
+        lead.probability = 55  # any later recomputation keeps the amount
+        lead.date_deadline = "2026-12-31"
+        self.assertEqual(lead.expected_revenue, 4321)
