@@ -415,7 +415,7 @@ class CrmLead(models.Model):
         changes = self._crm_global_value_change_values(before, dict.fromkeys(before), "removed")
         res = super().unlink()
         if changes:
-            self.env["crm.pipeline.value.change"].sudo().create(changes)
+            self.env["crm.pipeline.value.change"].sudo()._crm_log(changes)
         return res
 
     @api.model
@@ -504,7 +504,7 @@ class CrmLead(models.Model):
         after = self._crm_global_pipeline_snapshot()
         changes = self._crm_global_value_change_values(before, after, reason)
         if changes:
-            self.env["crm.pipeline.value.change"].sudo().create(changes)
+            self.env["crm.pipeline.value.change"].sudo()._crm_log(changes)
 
     def _crm_global_value_change_values(self, before, after, reason=None):
         """Split each change of pipeline value into a deal part and an exchange-rate part.
@@ -551,6 +551,7 @@ class CrmLead(models.Model):
                     "lead_id": lead.id if reason != "removed" else False,
                     "lead_name": lead.name,
                     "company_id": (lead.company_id or self.env.company).id,
+                    "currency_id": currency.id,
                     "team_id": lead.team_id.id,
                     "user_id": lead.user_id.id,
                     "deal_currency_id": lead.deal_currency_id.id,
@@ -668,4 +669,4 @@ class CrmLead(models.Model):
         after = self._crm_global_pipeline_snapshot()
         changes = self._crm_global_value_change_values(before, after, reason="rate")
         if changes:
-            self.env["crm.pipeline.value.change"].sudo().create(changes)
+            self.env["crm.pipeline.value.change"].sudo()._crm_log(changes)

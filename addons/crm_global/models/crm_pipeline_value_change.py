@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL, split_every
 
 DRIFT_REASONS = ("rate", "rate_missing", "rate_restored")
 
@@ -16,7 +17,9 @@ class CrmPipelineValueChange(models.Model):
     lead_id = fields.Many2one("crm.lead", "Opportunity", index=True, ondelete="set null")
     lead_name = fields.Char("Opportunity Name", readonly=True)
     company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
-    currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    currency_id = fields.Many2one(
+        "res.currency", string="Company Currency", required=True, readonly=True
+    )
     team_id = fields.Many2one("crm.team", "Sales Team", readonly=True)
     user_id = fields.Many2one("res.users", "Salesperson", readonly=True)
     deal_currency_id = fields.Many2one("res.currency", readonly=True)
@@ -63,6 +66,41 @@ class CrmPipelineValueChange(models.Model):
     )
     rate_before = fields.Float(digits=0, readonly=True)
     rate_after = fields.Float(digits=0, readonly=True)
+
+    @api.model
+    def _crm_log(self, values_list):
+        """Append changes in a few multi-row INSERTs (this is an append-only audit log written by
+        the re-valuation job for thousands of deals at once; no ORM logic to run per row)."""
+        self.check_access("create")
+        columns = (
+            "date", "lead_id", "lead_name", "company_id", "currency_id", "team_id", "user_id",
+            "deal_currency_id", "reason", "cause", "value_before", "value_after",
+            "value_change", "deal_change", "fx_change", "rate_before", "rate_after",
+            "create_uid", "create_date", "write_uid", "write_date",
+        )  # fmt: skip
+        now = self.env.cr.now()
+        for chunk in split_every(1000, values_list):
+            rows = []
+            for values in chunk:
+                values = {
+                    **values,
+                    "date": now,
+                    "cause": "fx" if values["reason"] in DRIFT_REASONS else "deal",
+                    "value_change": values["value_after"] - values["value_before"],
+                    "create_uid": self.env.uid,
+                    "create_date": now,
+                    "write_uid": self.env.uid,
+                    "write_date": now,
+                }
+                row = [None if values.get(c) is False else values.get(c) for c in columns]
+                rows.append(SQL("(%s)", SQL(", ").join(row)))
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO crm_pipeline_value_change (%s) VALUES %s",
+                    SQL(", ").join(SQL.identifier(c) for c in columns),
+                    SQL(", ").join(rows),
+                )
+            )
 
     @api.depends("reason", "deal_change", "fx_change")
     def _compute_cause(self):
