@@ -26,7 +26,11 @@ class CrmBookingController(http.Controller):
         )
 
     @http.route(
-        "/crm/book/<int:link_id>/<string:token>", type="http", auth="public", methods=["GET"]
+        "/crm/book/<int:link_id>/<string:token>",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=True,
     )
     def booking_page(self, link_id, token, **kwargs):
         link, status = request.env["crm.booking.link"]._crm_resolve(link_id, token)
@@ -40,6 +44,7 @@ class CrmBookingController(http.Controller):
         type="http",
         auth="public",
         methods=["POST"],
+        website=True,
     )
     def booking_confirm(self, link_id, token, start=None, **kwargs):
         link, status = request.env["crm.booking.link"]._crm_resolve(link_id, token)
