@@ -1,0 +1,113 @@
+from odoo import api, fields, models
+from odoo.tools import SQL, split_every
+
+DRIFT_REASONS = ("rate", "rate_missing", "rate_restored")
+
+
+class CrmPipelineValueChange(models.Model):
+    """One change of an opportunity's value in the open pipeline (company currency), split
+    between what the deal itself did and what exchange rates did."""
+
+    _name = "crm.pipeline.value.change"
+    _description = "Pipeline Value Change"
+    _order = "date desc, id desc"
+    _rec_name = "lead_name"
+
+    date = fields.Datetime(default=fields.Datetime.now, required=True, index=True, readonly=True)
+    lead_id = fields.Many2one("crm.lead", "Opportunity", index=True, ondelete="set null")
+    lead_name = fields.Char("Opportunity Name", readonly=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    currency_id = fields.Many2one(
+        "res.currency", string="Company Currency", required=True, readonly=True
+    )
+    team_id = fields.Many2one("crm.team", "Sales Team", readonly=True)
+    user_id = fields.Many2one("res.users", "Salesperson", readonly=True)
+    deal_currency_id = fields.Many2one("res.currency", readonly=True)
+    reason = fields.Selection(
+        [
+            ("new", "New opportunity"),
+            ("amount", "Deal amount changed"),
+            ("amount_rate", "Deal amount and rate changed"),
+            ("currency", "Deal currency changed"),
+            ("won", "Won"),
+            ("lost", "Lost or archived"),
+            ("closed", "Left the pipeline"),
+            ("reopened", "Back in the pipeline"),
+            ("removed", "Deleted"),
+            ("rate", "Exchange rate changed"),
+            ("rate_missing", "Rate missing"),
+            ("rate_restored", "Rate available again"),
+        ],
+        required=True,
+        readonly=True,
+    )
+    cause = fields.Selection(
+        [("deal", "Deal change"), ("fx", "Exchange-rate drift")],
+        compute="_compute_cause",
+        store=True,
+    )
+    value_before = fields.Monetary(currency_field="currency_id", readonly=True)
+    value_after = fields.Monetary(currency_field="currency_id", readonly=True)
+    value_change = fields.Monetary(
+        compute="_compute_value_change", store=True, currency_field="currency_id"
+    )
+    deal_change = fields.Monetary(
+        "Deal Changes",
+        currency_field="currency_id",
+        readonly=True,
+        help="Part of the change due to the deal: new, won, lost, amount or currency edited, "
+        "valued at the rate in force before the change.",
+    )
+    fx_change = fields.Monetary(
+        "Exchange-Rate Drift",
+        currency_field="currency_id",
+        readonly=True,
+        help="Part of the change due to exchange rates moving (or missing).",
+    )
+    rate_before = fields.Float(digits=0, readonly=True)
+    rate_after = fields.Float(digits=0, readonly=True)
+
+    @api.model
+    def _crm_log(self, values_list):
+        """Append changes in a few multi-row INSERTs (this is an append-only audit log written by
+        the re-valuation job for thousands of deals at once; no ORM logic to run per row)."""
+        self.check_access("create")
+        columns = (
+            "date", "lead_id", "lead_name", "company_id", "currency_id", "team_id", "user_id",
+            "deal_currency_id", "reason", "cause", "value_before", "value_after",
+            "value_change", "deal_change", "fx_change", "rate_before", "rate_after",
+            "create_uid", "create_date", "write_uid", "write_date",
+        )  # fmt: skip
+        now = self.env.cr.now()
+        for chunk in split_every(1000, values_list):
+            rows = []
+            for values in chunk:
+                values = {
+                    **values,
+                    "date": now,
+                    "cause": "fx" if values["reason"] in DRIFT_REASONS else "deal",
+                    "value_change": values["value_after"] - values["value_before"],
+                    "create_uid": self.env.uid,
+                    "create_date": now,
+                    "write_uid": self.env.uid,
+                    "write_date": now,
+                }
+                row = [None if values.get(c) is False else values.get(c) for c in columns]
+                rows.append(SQL("(%s)", SQL(", ").join(row)))
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO crm_pipeline_value_change (%s) VALUES %s",
+                    SQL(", ").join(SQL.identifier(c) for c in columns),
+                    SQL(", ").join(rows),
+                )
+            )
+
+    @api.depends("reason", "deal_change", "fx_change")
+    def _compute_cause(self):
+        for change in self:
+            change.cause = "fx" if change.reason in DRIFT_REASONS else "deal"
+
+    @api.depends("value_before", "value_after")
+    def _compute_value_change(self):
+        for change in self:
+            change.value_change = change.value_after - change.value_before

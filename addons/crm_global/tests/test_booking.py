@@ -1,0 +1,227 @@
+import re
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import CrmGlobalTimeCase
+
+
+class BookingCase(CrmGlobalTimeCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # open around the clock, so that slots exist whenever the test runs
+        cls._window("nz", 0, 24, "1111111")
+        cls.rep = cls._salesperson("mere", "Pacific/Auckland", 0, 24, "1111111")
+        cls.rep.email = "mere@lumen.example.com"
+        cls.customer = cls._customer("Aroha Ngata", "nz", tz="Pacific/Auckland")
+        cls.lead = cls.env["crm.lead"].create(
+            {
+                "name": "Kiwi fruit cold chain",
+                "type": "opportunity",
+                "partner_id": cls.customer.id,
+                "user_id": cls.rep.id,
+                "company_id": cls.company.id,
+            }
+        )
+        cls.link = cls._link()
+
+    @classmethod
+    def _link(cls, **values):
+        return cls.env["crm.booking.link"].create(
+            {
+                "lead_id": cls.lead.id,
+                "partner_id": cls.customer.id,
+                "user_id": cls.rep.id,
+                "notice_hours": 0,
+                "days": 2,
+                **values,
+            }
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestBookingLink(BookingCase):
+    def test_token_is_signed(self):
+        token = self.link._crm_token()
+        Link = self.env["crm.booking.link"]
+        self.assertEqual(Link._crm_resolve(self.link.id, token), (self.link, "open"))
+        altered = token[:-1] + ("1" if token[-1] == "0" else "0")
+        self.assertEqual(Link._crm_resolve(self.link.id, altered)[1], "invalid")
+        self.assertEqual(Link._crm_resolve(self.link.id, "")[1], "invalid")
+        other = self._link()
+        self.assertEqual(Link._crm_resolve(other.id, token)[1], "invalid", "another link's token")
+        self.assertEqual(Link._crm_resolve(999_999_999, token)[1], "invalid")
+        # extending the expiry changes the signature: old URLs die, new ones work
+        self.link.expiry = fields.Datetime.now() + timedelta(days=30)
+        self.assertEqual(Link._crm_resolve(self.link.id, token)[1], "invalid")
+        self.link.action_revoke()
+        self.assertEqual(Link._crm_resolve(self.link.id, self.link._crm_token())[1], "revoked")
+
+    def test_expired_link_books_nothing(self):
+        self.link.expiry = fields.Datetime.now() - timedelta(minutes=1)
+        self.assertEqual(
+            self.env["crm.booking.link"]._crm_resolve(self.link.id, self.link._crm_token())[1],
+            "expired",
+        )
+        slot = self.env["crm.slot.finder"]._find_slots(self.rep, self.customer.country_id, "UTC")[0]
+        with self.assertRaises(UserError):
+            self.link._crm_book(slot["start"])
+        self.assertFalse(self.env["crm.booking"].search([("link_id", "=", self.link.id)]))
+
+    def test_book_creates_a_meeting_for_both(self):
+        slot = self.link._crm_free_slots()[0]
+        booking = self.link._crm_book(slot["start"])
+        self.assertEqual(self.link.state, "booked")
+        event = booking.event_id
+        self.assertEqual(event.partner_ids, self.rep.partner_id | self.customer)
+        self.assertEqual(event.opportunity_id, self.lead)
+        self.assertEqual((event.start, event.stop), (slot["start"], slot["stop"]))
+        self.assertIn("booked a meeting", self.lead.message_ids[0].body)
+        # the slot is gone for everybody, and the link cannot book twice
+        other = self._link()
+        self.assertNotIn(slot["start"], [s["start"] for s in other._crm_free_slots()])
+        with self.assertRaises(UserError):
+            self.link._crm_book(self.link._crm_free_slots()[0]["start"])
+
+    def test_a_time_not_offered_is_refused(self):
+        # off the half-hour grid, inside the window
+        start = (fields.Datetime.now() + timedelta(days=1)).replace(
+            minute=7, second=0, microsecond=0
+        )
+        with self.assertRaises(UserError) as error:
+            self.link._crm_book(start)
+        self.assertIn("not available", str(error.exception))
+
+    def test_database_refuses_overlapping_bookings(self):
+        slot = self.link._crm_free_slots()[0]
+        self.env["crm.booking"]._crm_create_exclusive(
+            {
+                "link_id": self.link.id,
+                "lead_id": self.lead.id,
+                "user_id": self.rep.id,
+                "partner_id": self.customer.id,
+                "start": slot["start"],
+                "stop": slot["stop"],
+            }
+        )
+        other = self._link()
+        with self.assertRaises(UserError) as error:
+            self.env["crm.booking"]._crm_create_exclusive(
+                {
+                    "link_id": other.id,
+                    "lead_id": self.lead.id,
+                    "user_id": self.rep.id,
+                    "partner_id": self.customer.id,
+                    "start": slot["start"] + timedelta(minutes=10),
+                    "stop": slot["stop"] + timedelta(minutes=10),
+                }
+            )
+        self.assertIn("moment ago", str(error.exception))
+
+    def test_salesperson_sends_link_by_email(self):
+        self.customer.email = "aroha@example.com"
+        link = self.lead.with_user(self.rep).action_crm_send_booking_link()
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "crm.booking.link"), ("res_id", "=", link.id)])
+        )
+        self.assertIn(link.sudo()._crm_booking_path(), mail.body_html)
+        self.assertIn("Booking link sent", self.lead.message_ids[0].body)
+
+    def test_portal_user_cannot_reach_links(self):
+        portal = new_test_user(self.env, login="aroha_portal", groups="base.group_portal")
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_model"):
+            self.env["crm.booking.link"].with_user(portal).search_read([], ["booking_url"])
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            self.link.with_user(portal).read(["access_key"])
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_model"):
+            self.env["crm.booking"].with_user(portal).search([])
+
+    def test_email_renders_right_to_left(self):
+        for code in ("ar_001", "he_IL"):
+            self.env["res.lang"]._activate_lang(code)
+            self.customer.lang = code
+            template = self.env.ref("crm_global.mail_template_booking_link")
+            body = template._render_field("body_html", self.link.ids, compute_lang=True)[
+                self.link.id
+            ]
+            self.assertIn('dir="rtl"', body, code)
+            self.assertIn("<bdi>Aroha Ngata</bdi>", body)
+        self.customer.lang = "en_US"
+        body = template._render_field("body_html", self.link.ids, compute_lang=True)[self.link.id]
+        self.assertIn('dir="ltr"', body)
+
+
+@tagged("post_install", "-at_install")
+class TestBookingPages(BookingCase, HttpCase):
+    def _path(self, link=None):
+        return (link or self.link)._crm_booking_path()
+
+    def test_page_lists_slots_in_customer_time_zone(self):
+        response = self.url_open(self._path())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Book a meeting with", response.text)
+        self.assertIn("Pacific/Auckland", response.text)
+        self.assertIn("o_crm_booking_slot", response.text)
+        self.assertIn('dir="ltr"', response.text)
+
+    def test_forged_and_expired_links_get_clear_pages(self):
+        forged = f"/crm/book/{self.link.id}/{'0' * 64}"
+        response = self.url_open(forged)
+        self.assertEqual(response.status_code, 404)
+        self.assertIn("This booking link is not valid", response.text)
+        response = self.url_open(f"/crm/book/0/{self.link._crm_token()}")
+        self.assertIn("This booking link is not valid", response.text)
+        self.link.expiry = fields.Datetime.now() - timedelta(seconds=1)
+        response = self.url_open(self._path())
+        self.assertIn("This booking link has expired", response.text)
+        self.assertNotIn("o_crm_booking_slot", response.text)
+
+    def _post_first_slot(self, path):
+        page = self.url_open(path).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+        start = re.search(r'name="start" value="([^"]+)"', page)[1]
+        return self.url_open(path, data={"csrf_token": csrf, "start": start}), start
+
+    def test_booking_through_the_page(self):
+        response, start = self._post_first_slot(self._path())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Your meeting is booked", response.text)
+        booking = self.env["crm.booking"].search([("link_id", "=", self.link.id)])
+        self.assertEqual(fields.Datetime.to_string(booking.start), start)
+        # posting again (refresh, or a forged form) books nothing more
+        page = self.url_open(self._path()).text
+        self.assertIn("Your meeting is booked", page)
+        self.assertEqual(self.env["crm.booking"].search_count([("link_id", "=", self.link.id)]), 1)
+
+    def test_forged_post_books_nothing(self):
+        path = self._path()
+        page = self.url_open(path).text
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+        response = self.url_open(path, data={"csrf_token": csrf, "start": "2001-01-01 10:00:00"})
+        self.assertIn("not available", response.text)
+        response = self.url_open(path, data={"csrf_token": csrf, "start": "tomorrow"})
+        self.assertIn("Please pick one of the times shown", response.text)
+        forged = f"/crm/book/{self.link.id}/{'f' * 64}"
+        response = self.url_open(forged, data={"csrf_token": csrf, "start": "2001-01-01 10:00:00"})
+        self.assertIn("not valid", response.text)
+        self.assertFalse(self.env["crm.booking"].search([("link_id", "=", self.link.id)]))
+
+    def test_page_renders_right_to_left(self):
+        for code in ("ar_001", "he_IL"):
+            self.env["res.lang"]._activate_lang(code)
+            self.customer.lang = code
+            page = self.url_open(self._path()).text
+            self.assertRegex(page, r'class="container o_crm_booking py-4" dir="rtl"')
+            self.assertIn("<bdi>Mere</bdi>", page)
+
+    def test_tour_customer_books_a_slot(self):
+        self.start_tour(self._path(), "crm_global_booking_tour")
+        booking = self.env["crm.booking"].search([("link_id", "=", self.link.id)])
+        self.assertEqual(len(booking), 1)
+        self.assertEqual(booking.event_id.partner_ids, self.rep.partner_id | self.customer)
