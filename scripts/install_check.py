@@ -66,7 +66,11 @@ def project_addons():
 
 def odoo(args, stdin=None):
     cmd = [sys.executable, str(ODOO_SRC / "odoo-bin"), *args[:1], "-c", CONF, *args[1:]]
-    return subprocess.run(cmd, cwd=ROOT, input=stdin, capture_output=True, text=True, check=False)
+    # odoo.conf's addons_path reads ${ODOO_SRC}: make sure Odoo sees it.
+    env = dict(os.environ, ODOO_SRC=str(ODOO_SRC))
+    return subprocess.run(
+        cmd, cwd=ROOT, input=stdin, capture_output=True, text=True, check=False, env=env
+    )
 
 
 def bad_log_entries(output):
