@@ -9,6 +9,6 @@ addons=()
 for manifest in addons/*/__manifest__.py; do [ -f "$manifest" ] && addons+=("$(dirname "$manifest")"); done
 [ ${#addons[@]} -gt 0 ] || exit 0
 "$LINT_VENV/bin/pylint" --rcfile=.pylintrc "${addons[@]}"
-"$LINT_VENV/bin/oca-checks-odoo-module" --no-verbose --config .oca_hooks.cfg "${addons[@]}"
+"$LINT_VENV/bin/oca-checks-odoo-module" --config .oca_hooks.cfg "${addons[@]}"
 mapfile -t po_files < <(find addons -path '*/i18n/*.po*' -type f | sort)
-[ ${#po_files[@]} -eq 0 ] || "$LINT_VENV/bin/oca-checks-po" --no-verbose "${po_files[@]}"
+[ ${#po_files[@]} -eq 0 ] || "$LINT_VENV/bin/oca-checks-po" "${po_files[@]}"
