@@ -1,0 +1,15 @@
+{
+    "name": "CRM Deal Ledger",
+    "summary": "Follow each deal into orders, invoices and payments, in deal and company currency",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "author": "CRM Suite",
+    "website": "https://github.com/crm-suite/crm-suite",
+    "license": "LGPL-3",
+    "depends": ["crm_b2b_cpq", "account"],
+    "data": [
+        "views/account_move_views.xml",
+    ],
+    "auto_install": True,
+    "installable": True,
+}

@@ -1,0 +1,2 @@
+from . import account_move
+from . import sale_order
