@@ -8,7 +8,11 @@
     "license": "LGPL-3",
     "depends": ["crm_b2b_cpq", "account"],
     "data": [
+        "security/ir.model.access.csv",
+        "security/crm_deal_ledger_security.xml",
         "views/account_move_views.xml",
+        "views/crm_lead_views.xml",
+        "report/crm_deal_ledger_line_views.xml",
     ],
     "auto_install": True,
     "installable": True,

@@ -1,2 +1,3 @@
 from . import account_move
 from . import sale_order
+from . import crm_lead

@@ -1,1 +1,2 @@
 from . import test_invoice_opportunity
+from . import test_ledger_reconciliation

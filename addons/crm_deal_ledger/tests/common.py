@@ -180,8 +180,11 @@ class DealLedgerCommon(AccountTestInvoicingCommon):
     @classmethod
     def _credit_note(cls, invoice, price, date, apply=True):
         """A credit note of one service line at `price` (+10% tax) reversing part of `invoice`,
-        made with the stock reversal, then applied to the invoice when `apply`."""
+        made with the stock reversal: posting applies it to the invoice (stock behaviour);
+        without `apply` it is left as an open credit for the customer."""
         credit_note = invoice._reverse_moves([{"invoice_date": date, "date": date}])
+        if not apply:
+            credit_note.reversed_entry_id = False
         product_lines = credit_note.invoice_line_ids.filtered(
             lambda line: line.product_id == cls.service and line.price_unit > 0
         )
@@ -195,8 +198,6 @@ class DealLedgerCommon(AccountTestInvoicingCommon):
             }
         )
         credit_note.action_post()
-        if apply:
-            (cls._receivable_items(invoice) + cls._receivable_items(credit_note)).reconcile()
         return credit_note
 
     @classmethod
