@@ -111,6 +111,7 @@ class CrmDealLedgerLine(models.Model):
         "account.move",
         string="Journal Entry",
         readonly=True,
+        groups="account.group_account_invoice,account.group_account_readonly",
         help="Invoice or credit note, payment entry or exchange difference entry.",
     )
     invoice_id = fields.Many2one(
@@ -119,7 +120,11 @@ class CrmDealLedgerLine(models.Model):
         readonly=True,
         help="The deal's invoice or credit note this entry invoices, pays or adjusts.",
     )
-    payment_id = fields.Many2one("account.payment", readonly=True)
+    payment_id = fields.Many2one(
+        "account.payment",
+        readonly=True,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
     currency_id = fields.Many2one(
         "res.currency",
         string="Document Currency",
@@ -372,12 +377,11 @@ class CrmDealLedgerLine(models.Model):
         """Open the entry's document with the user's own access rights (no sudo): a salesperson
         who cannot read a payment cannot open it from the ledger either."""
         self.ensure_one()
-        if self.payment_id:
-            document = self.payment_id
-        elif self.move_id:
-            document = self.move_id
-        else:
-            document = self.order_id
+        self.check_access("read")
+        # The fields are read as superuser only to know which document it is: opening it
+        # goes through the user's own access rights and record rules below.
+        entry = self.sudo()
+        document = entry.payment_id or entry.move_id or entry.order_id
         if not document:
             raise UserError(_("This ledger entry has no document to open."))
         document = document.with_env(self.env)

@@ -1,2 +1,3 @@
 from . import test_invoice_opportunity
 from . import test_ledger_reconciliation
+from . import test_ledger_access
