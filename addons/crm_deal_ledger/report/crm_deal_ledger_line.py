@@ -85,7 +85,7 @@ class CrmDealLedgerLine(models.Model):
             ],
             "account.full.reconcile": ["exchange_move_id"],
             "account.account": ["account_type"],
-            "crm.lead": ["user_id", "team_id", "partner_id", "stage_id", "company_id"],
+            "crm.lead": ["name", "user_id", "team_id", "partner_id", "stage_id", "company_id"],
             "crm.stage": ["is_won"],
         }
     )
@@ -97,6 +97,11 @@ class CrmDealLedgerLine(models.Model):
         "date of the payment or of the exchange difference entry.",
     )
     lead_id = fields.Many2one("crm.lead", string="Opportunity", readonly=True)
+    lead_name = fields.Char(
+        string="Opportunity Name",
+        readonly=True,
+        help="Kept apart so that accountants without access to the CRM can export it.",
+    )
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
@@ -213,6 +218,7 @@ class CrmDealLedgerLine(models.Model):
                            flow.amount_ordered - flow.amount_invoiced AS amount_to_invoice,
                            flow.amount_invoiced - flow.amount_paid
                                + flow.amount_exchange_difference AS amount_outstanding,
+                           lead.name AS lead_name,
                            lead.partner_id,
                            lead.user_id,
                            lead.team_id,
