@@ -14,6 +14,7 @@
         "views/crm_lead_views.xml",
         "report/crm_deal_ledger_line_views.xml",
     ],
+    "demo": ["demo/crm_deal_ledger_demo.xml"],
     "auto_install": True,
     "installable": True,
 }

@@ -1,8 +1,11 @@
-from odoo import models
+from odoo import fields, models
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
+
+    # Indexed: the deal ledger reads a deal's orders by opportunity.
+    opportunity_id = fields.Many2one(index="btree_not_null")
 
     def _prepare_invoice(self):
         values = super()._prepare_invoice()
