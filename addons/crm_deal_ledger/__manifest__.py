@@ -15,6 +15,9 @@
         "report/crm_deal_ledger_line_views.xml",
     ],
     "demo": ["demo/crm_deal_ledger_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["crm_deal_ledger/static/tests/tours/*.js"],
+    },
     "auto_install": True,
     "installable": True,
 }

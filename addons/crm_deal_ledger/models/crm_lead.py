@@ -31,7 +31,8 @@ class CrmLead(models.Model):
     ledger_currency_id = fields.Many2one(
         "res.currency",
         compute="_compute_ledger",
-        help="The deal's currency: see _get_deal_currency.",
+        help="Currency the deal is followed in: the currency of its quotations and orders "
+        "when they share one, else the company currency.",
     )
     ledger_quoted = fields.Monetary(
         string="Quoted",
@@ -249,7 +250,7 @@ class CrmLead(models.Model):
             "crm_deal_ledger.crm_deal_ledger_line_action"
         )
         action["domain"] = [("lead_id", "=", self.id)]
-        action["context"] = {"search_default_group_by_kind": 1}
+        action["context"] = {}  # every entry of the deal, won or not
         action["views"] = [
             (self.env.ref("crm_deal_ledger.crm_deal_ledger_line_view_list").id, "list"),
             (self.env.ref("crm_deal_ledger.crm_deal_ledger_line_view_pivot").id, "pivot"),
