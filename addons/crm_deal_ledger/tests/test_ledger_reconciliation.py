@@ -132,6 +132,36 @@ class TestLedgerReconciliation(DealLedgerCommon):
         self.assertReconcilesWithAccounting(deal_a)
         self.assertReconcilesWithAccounting(deal_b)
 
+    def test_one_payment_for_two_deals_is_split_by_reconciliation(self):
+        deal_a = self._create_deal("Cold store retrofit")
+        deal_b = self._create_deal("Fleet telematics")
+        order_a = self._create_order(deal_a, 1000.0, currency=self.eur)
+        order_b = self._create_order(deal_b, 500.0, currency=self.eur)
+        invoices = self._post_invoices(order_a + order_b, "2024-01-15")
+        self.assertEqual(len(invoices), 2)
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create(
+                {
+                    "payment_date": "2024-02-15",
+                    "journal_id": self.bank_journal.id,
+                    "group_payment": True,
+                }
+            )
+        )
+        payment = wizard._create_payments()
+        self.assertEqual(len(payment), 1, "one bank transfer for both deals")
+        self.assertEqual(payment.amount_company_currency_signed, 4125.0)  # 1650 EUR x 2.5
+        self.assertLedger(
+            deal_a, paid=1100.0, paid_company=2750.0, exchange_difference=550.0, outstanding=0
+        )
+        self.assertLedger(
+            deal_b, paid=550.0, paid_company=1375.0, exchange_difference=275.0, outstanding=0
+        )
+        self.assertReconcilesWithAccounting(deal_a)
+        self.assertReconcilesWithAccounting(deal_b)
+
     def test_draft_and_cancelled_invoices_do_not_count(self):
         deal = self._create_deal()
         order = self._create_order(deal, 1000.0)
