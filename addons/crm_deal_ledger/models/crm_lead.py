@@ -1,0 +1,259 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+
+# Ledger figures shown on the opportunity, each in the deal currency and in company currency.
+LEDGER_FIGURES = ("quoted", "ordered", "to_invoice", "invoiced", "paid", "outstanding")
+
+# Which entry kinds move each figure, read from the amount in the document's currency.
+_KIND_FIGURE = {
+    "quote": "quoted",
+    "order": "ordered",
+    "invoice": "invoiced",
+    "credit_note": "invoiced",
+    "payment": "paid",
+    "exchange": "paid",
+}
+
+# Company-currency columns of crm.deal.ledger.line summed into the company figures.
+_COMPANY_COLUMNS = {
+    "quoted": "amount_quoted",
+    "ordered": "amount_ordered",
+    "invoiced": "amount_invoiced",
+    "paid": "amount_paid",
+    "exchange_difference": "amount_exchange_difference",
+}
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    ledger_currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_ledger",
+        help="Currency the deal is followed in: the currency of its quotations and orders "
+        "when they share one, else the company currency.",
+    )
+    ledger_quoted = fields.Monetary(
+        string="Quoted",
+        compute="_compute_ledger",
+        currency_field="ledger_currency_id",
+        help="Total, tax included, of the current versions of the deal's quotations (draft "
+        "or sent).",
+    )
+    ledger_ordered = fields.Monetary(
+        string="Ordered",
+        compute="_compute_ledger",
+        currency_field="ledger_currency_id",
+        help="Total, tax included, of the deal's confirmed sales orders.",
+    )
+    ledger_to_invoice = fields.Monetary(
+        string="To Invoice",
+        compute="_compute_ledger",
+        currency_field="ledger_currency_id",
+        help="Ordered minus invoiced.",
+    )
+    ledger_invoiced = fields.Monetary(
+        string="Invoiced",
+        compute="_compute_ledger",
+        currency_field="ledger_currency_id",
+        help="Posted invoices minus posted credit notes of the deal, tax included.",
+    )
+    ledger_paid = fields.Monetary(
+        string="Paid",
+        compute="_compute_ledger",
+        currency_field="ledger_currency_id",
+        help="Payments of any kind reconciled with the deal's invoices (bank statements, "
+        "registered payments, credits from other documents), minus refunds.",
+    )
+    ledger_outstanding = fields.Monetary(
+        string="Outstanding",
+        compute="_compute_ledger",
+        currency_field="ledger_currency_id",
+        help="Invoiced minus paid: what the customer still owes on this deal.",
+    )
+    ledger_quoted_company = fields.Monetary(
+        string="Quoted (Company Currency)",
+        compute="_compute_ledger",
+        currency_field="company_currency",
+    )
+    ledger_ordered_company = fields.Monetary(
+        string="Ordered (Company Currency)",
+        compute="_compute_ledger",
+        currency_field="company_currency",
+    )
+    ledger_to_invoice_company = fields.Monetary(
+        string="To Invoice (Company Currency)",
+        compute="_compute_ledger",
+        currency_field="company_currency",
+    )
+    ledger_invoiced_company = fields.Monetary(
+        string="Invoiced (Company Currency)",
+        compute="_compute_ledger",
+        currency_field="company_currency",
+        help="At the rate of each invoice's and credit note's own date, as posted.",
+    )
+    ledger_paid_company = fields.Monetary(
+        string="Paid (Company Currency)",
+        compute="_compute_ledger",
+        currency_field="company_currency",
+        help="At the rate of each payment's own date.",
+    )
+    ledger_exchange_difference = fields.Monetary(
+        string="Realised Exchange Difference",
+        compute="_compute_ledger",
+        currency_field="company_currency",
+        help="Exchange gain (positive) or loss (negative) realised when the deal's invoices "
+        "were paid at another rate than the one they were invoiced at.",
+    )
+    ledger_outstanding_company = fields.Monetary(
+        string="Outstanding (Company Currency)",
+        compute="_compute_ledger",
+        currency_field="company_currency",
+        help="Invoiced minus paid plus exchange difference: the open balance of the deal's "
+        "receivable journal items.",
+    )
+
+    def _get_deal_currency(self):
+        """The currency each deal is followed in, as ``{lead id: res.currency record}``.
+
+        Hook for bridges that know better (e.g. a deal currency field): override it, call
+        ``super()`` for the leads you do not decide. Batched: one query for all of ``self``.
+        Default: the currency of the deal's quotations and orders (cancelled ones left out)
+        when they all share one, else the company currency of the deal.
+        """
+        currencies = {lead.id: lead.company_currency for lead in self}
+        lead_ids = [lead_id for lead_id in self.ids if isinstance(lead_id, int)]
+        if not lead_ids:
+            return currencies
+        # sudo: the currency of orders is no secret once the deal itself is readable.
+        groups = (
+            self.env["sale.order"]
+            .sudo()
+            ._read_group(
+                [("opportunity_id", "in", lead_ids), ("state", "!=", "cancel")],
+                ["opportunity_id", "currency_id"],
+            )
+        )
+        order_currencies = defaultdict(list)
+        for lead, currency in groups:
+            order_currencies[lead.id].append(currency)
+        for lead_id, lead_currencies in order_currencies.items():
+            if len(lead_currencies) == 1:
+                currencies[lead_id] = lead_currencies[0].with_env(self.env)
+        return currencies
+
+    @api.depends_context("uid", "company")
+    def _compute_ledger(self):
+        self.ledger_currency_id = False
+        for figure in LEDGER_FIGURES:
+            self[f"ledger_{figure}"] = 0.0
+            self[f"ledger_{figure}_company"] = 0.0
+        self.ledger_exchange_difference = 0.0
+        # Figures are read with sudo (a salesperson may not read every payment of the deal),
+        # so only for deals this user can read.
+        leads = self.filtered(lambda lead: isinstance(lead.id, int))._filtered_access("read")
+        if not leads:
+            return
+        deal_currencies = leads._get_deal_currency()
+        entries = self._ledger_entries_by_lead(leads)
+        for lead in leads:
+            company_currency = lead.company_currency
+            deal_currency = deal_currencies[lead.id]
+            company_figures, deal_figures = lead._ledger_sum(
+                entries.get(lead.id, []), company_currency, deal_currency
+            )
+            lead.ledger_currency_id = deal_currency
+            for figure in LEDGER_FIGURES:
+                lead[f"ledger_{figure}_company"] = company_figures[figure]
+                lead[f"ledger_{figure}"] = deal_figures[figure]
+            lead.ledger_exchange_difference = company_figures["exchange_difference"]
+
+    @api.model
+    def _ledger_entries_by_lead(self, leads):
+        """Ledger entries of `leads` summed by kind, company, document currency and date: one
+        grouped query whatever the number of documents."""
+        groups = (
+            self.env["crm.deal.ledger.line"]
+            .sudo()
+            ._read_group(
+                [("lead_id", "in", leads.ids)],
+                ["lead_id", "kind", "company_id", "currency_id", "rate_date:day"],
+                ["amount_currency:sum"] + [f"{column}:sum" for column in _COMPANY_COLUMNS.values()],
+            )
+        )
+        entries = defaultdict(list)
+        for lead, kind, company, currency, rate_date, amount_currency, *company_amounts in groups:
+            entries[lead.id].append(
+                {
+                    "kind": kind,
+                    "company": company,
+                    "currency": currency,
+                    "rate_date": rate_date,
+                    "amount_currency": amount_currency,
+                    **dict(zip(_COMPANY_COLUMNS, company_amounts, strict=True)),
+                }
+            )
+        return entries
+
+    def _ledger_sum(self, entries, company_currency, deal_currency):
+        """Company and deal currency figures of one deal from its grouped ledger entries.
+
+        Company currency: amounts as posted, at each document's own date. Deal currency: the
+        company figures when the deal is in company currency; otherwise each document's own
+        currency amount, converted at the document's date (order date, invoice date) when the
+        document is not in the deal currency, so an invoice paid in full shows nothing
+        outstanding in either currency.
+        """
+        self.ensure_one()
+        company_figures = dict.fromkeys((*_COMPANY_COLUMNS, "to_invoice", "outstanding"), 0.0)
+        deal_figures = dict.fromkeys(LEDGER_FIGURES, 0.0)
+        for entry in entries:
+            entry_company_currency = entry["company"].currency_id
+            for figure in _COMPANY_COLUMNS:
+                amount = entry[figure]
+                if entry_company_currency != company_currency:
+                    amount = entry_company_currency._convert(
+                        amount, company_currency, entry["company"], entry["rate_date"]
+                    )
+                company_figures[figure] += amount
+            if deal_currency != company_currency:
+                amount = entry["amount_currency"]
+                if entry["currency"] != deal_currency:
+                    amount = entry["currency"]._convert(
+                        amount, deal_currency, entry["company"], entry["rate_date"]
+                    )
+                deal_figures[_KIND_FIGURE[entry["kind"]]] += amount
+        company_figures["to_invoice"] = company_figures["ordered"] - company_figures["invoiced"]
+        company_figures["outstanding"] = (
+            company_figures["invoiced"]
+            - company_figures["paid"]
+            + company_figures["exchange_difference"]
+        )
+        if deal_currency == company_currency:
+            deal_figures = {figure: company_figures[figure] for figure in LEDGER_FIGURES}
+        else:
+            deal_figures["to_invoice"] = deal_figures["ordered"] - deal_figures["invoiced"]
+            deal_figures["outstanding"] = deal_figures["invoiced"] - deal_figures["paid"]
+        company_figures = {
+            figure: company_currency.round(amount) for figure, amount in company_figures.items()
+        }
+        deal_figures = {
+            figure: deal_currency.round(amount) for figure, amount in deal_figures.items()
+        }
+        return company_figures, deal_figures
+
+    def action_view_deal_ledger(self):
+        """The deal's ledger entries, to drill down to its orders, invoices and payments."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_deal_ledger.crm_deal_ledger_line_action"
+        )
+        action["domain"] = [("lead_id", "=", self.id)]
+        action["context"] = {}  # every entry of the deal, won or not
+        action["views"] = [
+            (self.env.ref("crm_deal_ledger.crm_deal_ledger_line_view_list").id, "list"),
+            (self.env.ref("crm_deal_ledger.crm_deal_ledger_line_view_pivot").id, "pivot"),
+        ]
+        action["display_name"] = self.env._("Ledger of %s", self.name)
+        return action

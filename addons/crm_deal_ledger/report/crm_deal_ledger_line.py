@@ -1,0 +1,401 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, frozendict
+
+# Kinds of ledger entries, in the order a deal goes through them.
+LEDGER_KINDS = [
+    ("quote", "Quotation"),
+    ("order", "Sales Order"),
+    ("invoice", "Invoice"),
+    ("credit_note", "Credit Note"),
+    ("payment", "Payment"),
+    ("exchange", "Exchange Difference"),
+]
+
+# The receivable and payable journal items of a deal's posted customer invoices and credit
+# notes: the only journal items the ledger reads money from.
+_DEAL_ITEM_CONDITION = """
+    {move}.opportunity_id IS NOT NULL
+    AND {move}.state = 'posted'
+    AND {move}.move_type IN ('out_invoice', 'out_refund')
+    AND {account}.account_type IN ('asset_receivable', 'liability_payable')
+"""
+
+# A journal entry written by the reconciliation to book an exchange difference.
+_EXCHANGE_MOVE_CONDITION = """(
+    EXISTS (SELECT 1 FROM account_partial_reconcile ex WHERE ex.exchange_move_id = {move}.id)
+    OR EXISTS (SELECT 1 FROM account_full_reconcile fx WHERE fx.exchange_move_id = {move}.id)
+)"""
+
+
+class CrmDealLedgerLine(models.Model):
+    """One money event of a deal, in company currency at the event's own date.
+
+    Quotations (current versions: draft or sent) and confirmed orders at their order date;
+    the receivable/payable journal items of posted invoices and credit notes (invoiced); each
+    partial reconciliation of those items with anything that is not a document of the same
+    deal and not an exchange difference entry (paid: payments, bank statement lines,
+    misc. entries), valued at the payment's own rate; and the exchange difference entries that
+    settled those reconciliations. Summed per deal:
+    ``outstanding = invoiced - paid + exchange difference`` equals the open residual of the
+    deal's receivable items, to the cent.
+    """
+
+    _name = "crm.deal.ledger.line"
+    _description = "Deal Ledger Entry"
+    _auto = False
+    _rec_name = "lead_id"
+    _order = "date desc, id desc"
+    _depends = frozendict(
+        {
+            "sale.order": [
+                "opportunity_id",
+                "state",
+                "date_order",
+                "company_id",
+                "currency_id",
+                "currency_rate",
+                "amount_total",
+            ],
+            "account.move": [
+                "opportunity_id",
+                "state",
+                "move_type",
+                "date",
+                "invoice_date",
+                "company_id",
+            ],
+            "account.move.line": [
+                "move_id",
+                "account_id",
+                "date",
+                "company_id",
+                "currency_id",
+                "balance",
+                "amount_currency",
+                "payment_id",
+            ],
+            "account.partial.reconcile": [
+                "debit_move_id",
+                "credit_move_id",
+                "amount",
+                "debit_amount_currency",
+                "credit_amount_currency",
+                "exchange_move_id",
+            ],
+            "account.full.reconcile": ["exchange_move_id"],
+            "account.account": ["account_type"],
+            "crm.lead": ["name", "user_id", "team_id", "partner_id", "stage_id", "company_id"],
+            "crm.stage": ["is_won"],
+        }
+    )
+
+    kind = fields.Selection(LEDGER_KINDS, readonly=True)
+    date = fields.Date(
+        readonly=True,
+        help="Date of the event: order date, accounting date of the invoice or credit note, "
+        "date of the payment or of the exchange difference entry.",
+    )
+    lead_id = fields.Many2one("crm.lead", string="Opportunity", readonly=True)
+    lead_name = fields.Char(
+        string="Opportunity Name",
+        readonly=True,
+        help="Kept apart so that accountants without access to the CRM can export it.",
+    )
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    stage_id = fields.Many2one("crm.stage", readonly=True)
+    is_won = fields.Boolean(string="Won Deal", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    company_currency_id = fields.Many2one(
+        "res.currency", string="Company Currency", related="company_id.currency_id"
+    )
+    order_id = fields.Many2one("sale.order", string="Quotation / Order", readonly=True)
+    move_id = fields.Many2one(
+        "account.move",
+        string="Journal Entry",
+        readonly=True,
+        groups="account.group_account_invoice,account.group_account_readonly",
+        help="Invoice or credit note, payment entry or exchange difference entry.",
+    )
+    invoice_id = fields.Many2one(
+        "account.move",
+        string="Invoice / Credit Note",
+        readonly=True,
+        help="The deal's invoice or credit note this entry invoices, pays or adjusts.",
+    )
+    payment_id = fields.Many2one(
+        "account.payment",
+        readonly=True,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        string="Document Currency",
+        readonly=True,
+        help="Currency of the deal's order, invoice or credit note this entry moves.",
+    )
+    rate_date = fields.Date(
+        string="Document Date",
+        readonly=True,
+        help="Order date or invoice date: the date at which the document's own currency "
+        "is converted to the deal currency.",
+    )
+    amount_currency = fields.Monetary(
+        string="Amount in Document Currency",
+        currency_field="currency_id",
+        readonly=True,
+        aggregator=None,
+    )
+    amount_quoted = fields.Monetary(
+        string="Quoted", currency_field="company_currency_id", readonly=True
+    )
+    amount_ordered = fields.Monetary(
+        string="Ordered", currency_field="company_currency_id", readonly=True
+    )
+    amount_to_invoice = fields.Monetary(
+        string="To Invoice",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="Ordered minus invoiced.",
+    )
+    amount_invoiced = fields.Monetary(
+        string="Invoiced",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="Posted invoices minus credit notes, tax included, at each document's date.",
+    )
+    amount_paid = fields.Monetary(
+        string="Paid",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="Payments of any kind reconciled with the deal's invoices, minus refunds, at "
+        "each payment's date.",
+    )
+    amount_exchange_difference = fields.Monetary(
+        string="Exchange Difference",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="Realised exchange gain (positive) or loss (negative) on the deal's payments.",
+    )
+    amount_outstanding = fields.Monetary(
+        string="Outstanding",
+        currency_field="company_currency_id",
+        readonly=True,
+        help="Invoiced minus paid plus exchange difference: what the customer still owes.",
+    )
+    deal_to_order = fields.Monetary(
+        string="Deal Still Quoted",
+        currency_field="company_currency_id",
+        readonly=True,
+        aggregator=None,
+        help="The deal's open quotations, not yet ordered.",
+    )
+    deal_to_invoice = fields.Monetary(
+        string="Deal Still To Invoice",
+        currency_field="company_currency_id",
+        readonly=True,
+        aggregator=None,
+    )
+    deal_outstanding = fields.Monetary(
+        string="Deal Still Outstanding",
+        currency_field="company_currency_id",
+        readonly=True,
+        aggregator=None,
+    )
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            SELECT entry.*,
+                   SUM(entry.amount_quoted) OVER deal AS deal_to_order,
+                   SUM(entry.amount_to_invoice) OVER deal AS deal_to_invoice,
+                   SUM(entry.amount_outstanding) OVER deal AS deal_outstanding
+              FROM (
+                    SELECT flow.*,
+                           flow.amount_ordered - flow.amount_invoiced AS amount_to_invoice,
+                           flow.amount_invoiced - flow.amount_paid
+                               + flow.amount_exchange_difference AS amount_outstanding,
+                           lead.name AS lead_name,
+                           lead.partner_id,
+                           lead.user_id,
+                           lead.team_id,
+                           lead.stage_id,
+                           COALESCE(stage.is_won, FALSE) AS is_won
+                      FROM (%s) flow
+                      JOIN crm_lead lead ON lead.id = flow.lead_id
+                 LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                   ) entry
+            WINDOW deal AS (PARTITION BY entry.lead_id, entry.company_id)
+            """,
+            SQL(" UNION ALL ".join(f"({branch})" for branch in self._ledger_branches())),
+        )
+
+    @api.model
+    def _ledger_branches(self):
+        """SQL of each kind of entry, all with the same columns (see _ledger_columns)."""
+        deal_item = _DEAL_ITEM_CONDITION.format(move="lm", account="la")
+        counterpart_is_exchange = _EXCHANGE_MOVE_CONDITION.format(move="cm")
+        orders = """
+            SELECT so.id * 8 + CASE WHEN so.state = 'sale' THEN 2 ELSE 1 END AS id,
+                   CASE WHEN so.state = 'sale' THEN 'order' ELSE 'quote' END AS kind,
+                   so.opportunity_id AS lead_id,
+                   so.date_order::date AS date,
+                   so.company_id AS company_id,
+                   so.id AS order_id,
+                   NULL::integer AS move_id,
+                   NULL::integer AS invoice_id,
+                   NULL::integer AS payment_id,
+                   so.currency_id AS currency_id,
+                   so.date_order::date AS rate_date,
+                   so.amount_total AS amount_currency,
+                   CASE WHEN so.state = 'sale' THEN 0 ELSE company_total.amount END
+                       AS amount_quoted,
+                   CASE WHEN so.state = 'sale' THEN company_total.amount ELSE 0 END
+                       AS amount_ordered,
+                   0::numeric AS amount_invoiced,
+                   0::numeric AS amount_paid,
+                   0::numeric AS amount_exchange_difference
+              FROM sale_order so
+              JOIN res_company company ON company.id = so.company_id
+              JOIN res_currency cc ON cc.id = company.currency_id
+              CROSS JOIN LATERAL (
+                   SELECT ROUND(
+                       so.amount_total / COALESCE(NULLIF(so.currency_rate, 0), 1)
+                       / cc.rounding
+                   ) * cc.rounding AS amount
+              ) company_total
+             WHERE so.opportunity_id IS NOT NULL
+               AND so.state IN ('draft', 'sent', 'sale')
+        """
+        invoices = f"""
+            SELECT l.id * 8 + 3 AS id,
+                   CASE WHEN lm.move_type = 'out_refund' THEN 'credit_note' ELSE 'invoice' END
+                       AS kind,
+                   lm.opportunity_id AS lead_id,
+                   l.date AS date,
+                   l.company_id AS company_id,
+                   NULL::integer AS order_id,
+                   l.move_id AS move_id,
+                   l.move_id AS invoice_id,
+                   NULL::integer AS payment_id,
+                   l.currency_id AS currency_id,
+                   COALESCE(lm.invoice_date, lm.date) AS rate_date,
+                   l.amount_currency AS amount_currency,
+                   0::numeric AS amount_quoted,
+                   0::numeric AS amount_ordered,
+                   l.balance AS amount_invoiced,
+                   0::numeric AS amount_paid,
+                   0::numeric AS amount_exchange_difference
+              FROM account_move_line l
+              JOIN account_move lm ON lm.id = l.move_id
+              JOIN account_account la ON la.id = l.account_id
+             WHERE {deal_item}
+        """
+        branches = [orders, invoices]
+        # The deal's item on each side of a partial reconciliation: "deal" is the side of the
+        # deal's item, "other" the counterpart. A debit item is settled by a credit and the
+        # reverse, hence the sign.
+        for deal_side, other_side, sign, code in (
+            ("debit", "credit", "", 4),
+            ("credit", "debit", "-", 5),
+        ):
+            # Exchange difference entries made for this partial on the payment's side: they
+            # complete the payment's value in company currency at the payment's own rate.
+            branches.append(
+                f"""
+            SELECT p.id * 8 + {code} AS id,
+                   'payment' AS kind,
+                   lm.opportunity_id AS lead_id,
+                   c.date AS date,
+                   l.company_id AS company_id,
+                   NULL::integer AS order_id,
+                   c.move_id AS move_id,
+                   l.move_id AS invoice_id,
+                   c.payment_id AS payment_id,
+                   l.currency_id AS currency_id,
+                   COALESCE(lm.invoice_date, lm.date) AS rate_date,
+                   {sign}p.{deal_side}_amount_currency AS amount_currency,
+                   0::numeric AS amount_quoted,
+                   0::numeric AS amount_ordered,
+                   0::numeric AS amount_invoiced,
+                   {sign}p.amount + COALESCE(payment_exchange.amount, 0) AS amount_paid,
+                   COALESCE(payment_exchange.amount, 0) AS amount_exchange_difference
+              FROM account_partial_reconcile p
+              JOIN account_move_line l ON l.id = p.{deal_side}_move_id
+              JOIN account_move lm ON lm.id = l.move_id
+              JOIN account_account la ON la.id = l.account_id
+              JOIN account_move_line c ON c.id = p.{other_side}_move_id
+              JOIN account_move cm ON cm.id = c.move_id
+              LEFT JOIN LATERAL (
+                   SELECT SUM(CASE WHEN px.debit_move_id = x.id THEN px.amount
+                                   ELSE -px.amount END) AS amount
+                     FROM account_move_line x
+                     JOIN account_partial_reconcile px
+                       ON (px.debit_move_id = x.id AND px.credit_move_id = c.id)
+                       OR (px.credit_move_id = x.id AND px.debit_move_id = c.id)
+                    WHERE p.exchange_move_id IS NOT NULL
+                      AND x.move_id = p.exchange_move_id
+              ) payment_exchange ON TRUE
+             WHERE {deal_item}
+               AND NOT (
+                   cm.opportunity_id IS NOT DISTINCT FROM lm.opportunity_id
+                   AND cm.move_type IN ('out_invoice', 'out_refund')
+               )
+               AND NOT {counterpart_is_exchange}
+            """
+            )
+            # Exchange difference entries reconciled with the deal's item itself.
+            branches.append(
+                f"""
+            SELECT p.id * 8 + {code + 2} AS id,
+                   'exchange' AS kind,
+                   lm.opportunity_id AS lead_id,
+                   c.date AS date,
+                   l.company_id AS company_id,
+                   NULL::integer AS order_id,
+                   c.move_id AS move_id,
+                   l.move_id AS invoice_id,
+                   NULL::integer AS payment_id,
+                   l.currency_id AS currency_id,
+                   COALESCE(lm.invoice_date, lm.date) AS rate_date,
+                   {sign}p.{deal_side}_amount_currency AS amount_currency,
+                   0::numeric AS amount_quoted,
+                   0::numeric AS amount_ordered,
+                   0::numeric AS amount_invoiced,
+                   0::numeric AS amount_paid,
+                   -({sign}p.amount) AS amount_exchange_difference
+              FROM account_partial_reconcile p
+              JOIN account_move_line l ON l.id = p.{deal_side}_move_id
+              JOIN account_move lm ON lm.id = l.move_id
+              JOIN account_account la ON la.id = l.account_id
+              JOIN account_move_line c ON c.id = p.{other_side}_move_id
+              JOIN account_move cm ON cm.id = c.move_id
+             WHERE {deal_item}
+               AND {counterpart_is_exchange}
+            """
+            )
+        return branches
+
+    def action_open_document(self):
+        """Open the entry's document with the user's own access rights (no sudo): a salesperson
+        who cannot read a payment cannot open it from the ledger either."""
+        self.ensure_one()
+        self.check_access("read")
+        # The fields are read as superuser only to know which document it is: opening it
+        # goes through the user's own access rights and record rules below.
+        entry = self.sudo()
+        document = entry.payment_id or entry.move_id or entry.order_id
+        if not document:
+            raise UserError(_("This ledger entry has no document to open."))
+        document = document.with_env(self.env)
+        document.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": document._name,
+            "res_id": document.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }

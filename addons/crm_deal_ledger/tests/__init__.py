@@ -1,0 +1,5 @@
+from . import test_invoice_opportunity
+from . import test_ledger_reconciliation
+from . import test_ledger_access
+from . import test_ledger_report
+from . import test_ledger_tour
