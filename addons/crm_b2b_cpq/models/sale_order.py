@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
 
-from .sale_order_line import order_write_context
+from .sale_order_line import CPQ_PRICING_FIELDS, order_write_context
 
 QUOTE_STATUSES = [
     ("draft", "Draft"),
@@ -147,6 +147,17 @@ class SaleOrder(models.Model):
         res = super(SaleOrder, self.with_context(**order_write_context())).write(vals)
         if not set(vals) <= self._cpq_passive_fields():
             self._cpq_after_change()
+        return res
+
+    def _recompute_prices(self):
+        # "Update prices" re-runs the whole pricing: contract prices, rules, tiers, build-up.
+        lines = self._get_update_prices_lines()
+        lines.invalidate_recordset(["cpq_contract_line_id"])
+        line_fields = self.env["sale.order.line"]._fields
+        for fname in CPQ_PRICING_FIELDS:
+            self.env.add_to_compute(line_fields[fname], lines)
+        res = super()._recompute_prices()
+        self._cpq_after_change()
         return res
 
     def _cpq_pricing_date(self):

@@ -30,6 +30,19 @@ BUILD_UP_FIELDS = {
     "cpq_manual_discount",
 }
 
+# Computed together by _compute_cpq_pricing.
+CPQ_PRICING_FIELDS = (
+    "cpq_price_source",
+    "cpq_price_rule_id",
+    "cpq_contract_price_id",
+    "cpq_tier_id",
+    "cpq_tier_breakdown",
+    "cpq_list_price",
+    "cpq_rule_price",
+    "cpq_system_price",
+    "cpq_system_discount",
+)
+
 # Marks the lines changed by a write of their order, which re-checks the order itself once done.
 # An object, so that no RPC context (JSON) can carry it.
 _IN_ORDER_WRITE = object()

@@ -1,1 +1,2 @@
 from . import test_quote_versions
+from . import test_pricing

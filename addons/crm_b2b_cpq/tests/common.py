@@ -17,7 +17,8 @@ class CpqCommon(TransactionCase):
             cls.env,
             login="cpq_rep",
             name="Rita Salesrep",
-            groups="sales_team.group_sale_salesman_all_leads,base.group_partner_manager",
+            groups="sales_team.group_sale_salesman_all_leads,base.group_partner_manager,"
+            "product.group_product_pricelist,uom.group_uom",
             email="rita@example.com",
         )
         cls.salesman_2 = new_test_user(
