@@ -1,2 +1,3 @@
 from . import test_quote_versions
 from . import test_pricing
+from . import test_approval

@@ -96,6 +96,37 @@ class CpqCommon(TransactionCase):
         )
 
     @classmethod
+    def _payment_transaction(cls, order, reference="CPQ-TX"):
+        """A payment transaction for `order`, as any payment route creates one."""
+        method = cls.env.ref("payment.payment_method_unknown")
+        provider = cls.env["payment.provider"].create(
+            {
+                "name": "Test acquirer",
+                "code": "none",
+                "state": "test",
+                "is_published": True,
+                "payment_method_ids": [Command.set(method.ids)],
+            }
+        )
+        method.active = True
+        return (
+            cls.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": method.id,
+                    "reference": reference,
+                    "amount": order.amount_total,
+                    "currency_id": order.currency_id.id,
+                    "partner_id": order.partner_id.id,
+                    "operation": "online_redirect",
+                    "sale_order_ids": [Command.set(order.ids)],
+                }
+            )
+        )
+
+    @classmethod
     def _quote(cls, lines, user=None, pricelist=None, partner=None, **values):
         """A quotation of `lines` [(product, qty[, {line values}])] made by `user`."""
         user = user or cls.salesman
