@@ -174,6 +174,8 @@ class SaleOrder(models.Model):
 
     def _cpq_after_change(self):
         """Hook run after any change of the quotation or its lines (see sale_order_approval)."""
+        # Stock's is_expired has no dependencies: never trust a value cached before the change.
+        self.invalidate_recordset(["is_expired"])
         expired_back = self.filtered(lambda order: order.cpq_expired and not order.is_expired)
         if expired_back:
             # The validity date was extended: the quotation is live again.

@@ -314,6 +314,23 @@ class SaleOrderLine(models.Model):
                 index["global"].append(position)
         return index
 
+    def _lines_without_price_recomputation(self):
+        # sale_management keeps an optional product's price when its quantity changes. Where the
+        # rule has quantity tiers, the quantity is the price: a customer who raises the quantity
+        # on the portal gets the tier's price.
+        return (
+            super()
+            ._lines_without_price_recomputation()
+            .filtered(
+                lambda line: (
+                    not (
+                        line.pricelist_item_id.cpq_tier_mode
+                        and line.pricelist_item_id.sudo().cpq_tier_ids
+                    )
+                )
+            )
+        )
+
     def _get_pricelist_price(self):
         if self.cpq_contract_line_id:
             return self._cpq_contract_unit_price()
