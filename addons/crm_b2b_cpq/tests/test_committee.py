@@ -1,3 +1,5 @@
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import Form, new_test_user, tagged
@@ -111,7 +113,7 @@ class TestBuyingCommittee(CpqCommon):
         self.assertIn(f"<bdi>{quote.name}</bdi>", body)
 
     def test_one_member_per_contact(self):
-        with self.assertRaises(Exception), mute_logger("odoo.sql_db"):
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
             self.opportunity.cpq_committee_ids = [
                 Command.create({"partner_id": self.cfo.id, "role": "champion"})
             ]
