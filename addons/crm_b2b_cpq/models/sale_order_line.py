@@ -30,6 +30,10 @@ BUILD_UP_FIELDS = {
     "cpq_manual_discount",
 }
 
+# Line fields whose change cannot move the quotation against its policy or rules: writing only
+# them does not re-check the order (stock writes technical_price_unit line by line).
+PASSIVE_LINE_FIELDS = {"technical_price_unit", "name", "sequence"}
+
 # Computed together by _compute_cpq_pricing.
 CPQ_PRICING_FIELDS = (
     "cpq_price_source",
@@ -680,7 +684,8 @@ class SaleOrderLine(models.Model):
             orders |= self.env["sale.order"].browse(vals["order_id"])
         orders._cpq_check_frozen({"order_line"})
         res = super().write(vals)
-        self._cpq_order_recheck(orders.exists())
+        if not set(vals) <= PASSIVE_LINE_FIELDS:
+            self._cpq_order_recheck(orders.exists())
         return res
 
     def unlink(self):
