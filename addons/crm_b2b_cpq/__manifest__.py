@@ -26,6 +26,7 @@
         "wizard/cpq_version_diff_wizard_views.xml",
         "report/sale_order_report_templates.xml",
     ],
+    "demo": ["demo/crm_b2b_cpq_demo.xml"],
     "assets": {
         "web.assets_tests": [
             "crm_b2b_cpq/static/tests/tours/**/*",

@@ -337,7 +337,8 @@ class SaleOrder(models.Model):
             )
         return True
 
-    def _cpq_reject(self, reason):
+    def cpq_reject(self, reason):
+        """Reject the approval request with a reason (checked like the Reject button)."""
         reason = (reason or "").strip()
         if not reason:
             raise UserError(self.env._("Say why the quotation is rejected."))

@@ -10,5 +10,5 @@ class CpqApprovalRejectWizard(models.TransientModel):
 
     def action_reject(self):
         self.ensure_one()
-        self.order_id._cpq_reject(self.reason)
+        self.order_id.cpq_reject(self.reason)
         return {"type": "ir.actions.act_window_close"}
