@@ -2,7 +2,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, formatLang
 
 APPROVAL_STATES = [
     ("not_required", "Within Policy"),
@@ -121,6 +121,10 @@ class SaleOrder(models.Model):
         """
         self.ensure_one()
         _ = self.env._
+
+        def pct(value):
+            return formatLang(self.env, value, digits=2)
+
         policy = self.cpq_policy_id
         discount = self.cpq_max_discount
         margin = self._cpq_margin_percent()
@@ -131,23 +135,24 @@ class SaleOrder(models.Model):
                 lambda line: float_compare(line.cpq_manual_discount, policy.max_discount, 2) > 0
             )
             if over:
+                over_lines = [
+                    _("%(line)s at %(discount)s%%", line=labels[line], discount=pct(d))
+                    for line, d in ((line, line.cpq_manual_discount) for line in over)
+                ]
                 reasons.append(
                     _(
                         "Discount above the %(max)s%% allowed by %(policy)s: %(lines)s.",
-                        max=policy.max_discount,
+                        max=pct(policy.max_discount),
                         policy=policy.name,
-                        lines=", ".join(
-                            _("%(line)s at %(discount)s%%", line=labels[line], discount=d)
-                            for line, d in ((line, line.cpq_manual_discount) for line in over)
-                        ),
+                        lines=", ".join(over_lines),
                     )
                 )
             if margin is not None and float_compare(margin, policy.min_margin, 2) < 0:
                 reasons.append(
                     _(
                         "Margin %(margin)s%% below the %(min)s%% minimum of %(policy)s.",
-                        margin=round(margin, 2),
-                        min=policy.min_margin,
+                        margin=pct(margin),
+                        min=pct(policy.min_margin),
                         policy=policy.name,
                     )
                 )
@@ -330,8 +335,8 @@ class SaleOrder(models.Model):
                     "Approved by %(user)s: up to %(discount)s%% discount and down to "
                     "%(margin)s%% margin.",
                     user=self.env.user.name,
-                    discount=evaluation["discount"],
-                    margin=round(margin, 2) if margin is not None else "-",
+                    discount=formatLang(self.env, evaluation["discount"], digits=2),
+                    margin=formatLang(self.env, margin, digits=2) if margin is not None else "-",
                 ),
                 subtype_xmlid="mail.mt_note",
             )

@@ -556,13 +556,11 @@ class SaleOrderLine(models.Model):
                 price=price(segments[0][1]),
             )
         if mode == "graduated":
-            return _(
-                "Graduated tiers: %(parts)s",
-                parts=" + ".join(
-                    _("%(qty)s × %(price)s", qty=qty(part_qty), price=price(part_price))
-                    for part_qty, part_price in segments
-                ),
-            )
+            parts = [
+                _("%(qty)s × %(price)s", qty=qty(part_qty), price=price(part_price))
+                for part_qty, part_price in segments
+            ]
+            return _("Graduated tiers: %(parts)s", parts=" + ".join(parts))
         blocks, block_price = segments[0]
         return _(
             "Block pricing: %(blocks)s blocks of %(size)s units at %(price)s",

@@ -43,7 +43,7 @@ class TestApproval(CpqCommon):
         quote = self._discounted_quote(15.0)
         self.assertEqual(quote.approval_state, "to_approve")
         self.assertIn("line 1 (Fleet Analytics Licence)", quote.approval_reason)
-        self.assertIn("15.0", quote.approval_reason)
+        self.assertIn("at 15.00%", quote.approval_reason)
         self.assertEqual(quote.approval_requested_by_id, self.salesman)
         activities = self._approval_activities(quote)
         self.assertEqual(activities.user_id, self.approver | self.approver_2)
@@ -65,7 +65,7 @@ class TestApproval(CpqCommon):
         # No manual discount at all: the margin (600 / 3600 = 16.7%) is what is outside.
         self.assertEqual(quote.cpq_max_discount, 0)
         self.assertEqual(quote.approval_state, "to_approve")
-        self.assertIn("Margin 16.67% below the 20.0% minimum", quote.approval_reason)
+        self.assertIn("Margin 16.67% below the 20.00% minimum", quote.approval_reason)
 
     def test_empty_quote_needs_no_approval(self):
         quote = self._quote([])

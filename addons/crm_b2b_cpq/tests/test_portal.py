@@ -91,6 +91,17 @@ class TestPortal(CpqCommon, HttpCase):
         response = self.url_open(f"/my/orders/{quote.id}?access_token={quote.access_token}")
         self.assertIn("o_cpq_superseded", response.text)
 
+    def test_superseded_page_right_to_left_in_arabic(self):
+        self.env["res.lang"]._activate_lang("ar_001")
+        self.env["ir.module.module"]._load_module_terms(["crm_b2b_cpq"], ["ar_001"])
+        quote, _revision = self._versions()
+        self.portal_user.lang = "ar_001"
+        self.authenticate("cpq_helen", "cpq_helen")
+        page = self.url_open(f"/my/orders/{quote.id}").text
+        banner = page[page.index("o_cpq_superseded") :][:600]
+        self.assertIn('dir="rtl"', banner)
+        self.assertIn("تم استبدال هذه النسخة من عرض السعر", banner)
+
     def test_superseded_version_cannot_be_accepted_by_route(self):
         quote, revision = self._versions()
         result = self._accept(quote)

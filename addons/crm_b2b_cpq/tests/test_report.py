@@ -81,12 +81,17 @@ class TestQuotePdf(CpqCommon):
         self.assertIn("This version was superseded by", old)
 
     def test_pdf_right_to_left_in_the_customers_language(self):
-        for lang in ("ar_001", "he_IL"):
+        # What the customer reads, in their language: our labels as translated in ar.po/he.po.
+        expected = {"ar_001": ("المراجعة", "التهيئة:"), "he_IL": ("מהדורה", "תצורה:")}
+        for lang, labels in expected.items():
             with self.subTest(lang=lang):
                 self.env["res.lang"]._activate_lang(lang)
+                self.env["ir.module.module"]._load_module_terms(["crm_b2b_cpq"], [lang])
                 self.customer_contact.lang = lang
                 html = self._render(self._pdf_quote(partner=self.customer_contact))
                 self.assertIn('dir="rtl"', html)
+                for label in labels:
+                    self.assertIn(label, html)
         # Printed by an English-speaking salesperson, for an English-speaking customer: ltr.
         self.customer_contact.lang = "en_US"
         html = self._render(self._pdf_quote(partner=self.customer_contact))
