@@ -72,7 +72,10 @@ class SaleOrder(models.Model):
                 status = "draft"
             order.cpq_status = status
 
-    @api.depends("opportunity_id.cpq_committee_ids.partner_id")
+    @api.depends(
+        "opportunity_id.cpq_committee_ids.partner_id",
+        "opportunity_id.cpq_committee_ids.receives_quotes",
+    )
     def _compute_cpq_committee_partner_ids(self):
         for order in self:
             order.cpq_committee_partner_ids = order.opportunity_id.cpq_committee_ids.filtered(

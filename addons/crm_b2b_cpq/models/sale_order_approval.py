@@ -108,11 +108,19 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------------------------------
 
     def _cpq_margin_percent(self):
-        """The quotation's margin in percent, or None when there is nothing to measure."""
+        """The quotation's margin in percent, or None when there is nothing to measure.
+
+        The margin of sale_margin, except that a line's cost (editable on the line) never counts
+        below the product's own cost: lowering it cannot bring a quotation within policy."""
         self.ensure_one()
         if float_compare(self.amount_untaxed, 0, precision_digits=6) <= 0:
             return None
-        return self.margin / self.amount_untaxed * 100
+        margin = self.margin
+        for line in self.order_line._cpq_policy_lines():
+            product_cost = line._cpq_product_cost()
+            if line.purchase_price < product_cost:
+                margin -= (product_cost - line.purchase_price) * line.product_uom_qty
+        return margin / self.amount_untaxed * 100
 
     def _cpq_policy_evaluation(self):
         """How this quotation stands against its policy now.

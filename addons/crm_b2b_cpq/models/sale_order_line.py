@@ -596,6 +596,14 @@ class SaleOrderLine(models.Model):
             )
         return labels
 
+    def _cpq_product_cost(self):
+        """The product's cost for this line, as sale_margin first sets it: in the line's unit of
+        measure and currency."""
+        self.ensure_one()
+        product = self.product_id.with_company(self.company_id)
+        cost = product.uom_id._compute_price(product.sudo().standard_price, self.product_uom)
+        return self._convert_to_sol_currency(cost, product.cost_currency_id)
+
     def _cpq_policy_lines(self):
         """Lines the discount policy looks at: products a salesperson prices."""
         return self.filtered(

@@ -67,6 +67,24 @@ class TestApproval(CpqCommon):
         self.assertEqual(quote.approval_state, "to_approve")
         self.assertIn("Margin 16.67% below the 20.00% minimum", quote.approval_reason)
 
+    def test_lowering_the_cost_does_not_bring_a_quote_within_policy(self):
+        self.env["product.pricelist.item"].create(
+            {
+                "pricelist_id": self.pricelist.id,
+                "applied_on": "0_product_variant",
+                "product_id": self.server.id,
+                "compute_price": "fixed",
+                "fixed_price": 3600.0,
+            }
+        )
+        quote = self._quote([(self.server, 2)])
+        self.assertEqual(quote.approval_state, "to_approve")
+        # sale_margin lets the cost be edited on the line; the policy keeps the product's.
+        quote.order_line.with_user(self.salesman).purchase_price = 1000.0
+        self.assertGreater(quote.margin_percent, 0.5)
+        self.assertEqual(quote.approval_state, "to_approve")
+        self.assertIn("Margin 16.67%", quote.approval_reason)
+
     def test_empty_quote_needs_no_approval(self):
         quote = self._quote([])
         self.assertEqual(quote.approval_state, "not_required")
