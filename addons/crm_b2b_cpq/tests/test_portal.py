@@ -1,0 +1,246 @@
+from odoo.exceptions import AccessError
+from odoo.fields import Command
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import JsonRpcException
+from odoo.tools import mute_logger
+
+from .common import CpqCommon
+
+# A 1x1 transparent PNG: what the portal's signature pad posts, in miniature.
+SIGNATURE = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+
+
+@tagged("post_install", "-at_install")
+class TestPortal(CpqCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.portal_user = cls.env["res.users"].create(
+            {
+                "name": "Helen Park",
+                "login": "cpq_helen",
+                "password": "cpq_helen",
+                "partner_id": cls.customer_contact.id,
+                "groups_id": [Command.set(cls.env.ref("base.group_portal").ids)],
+            }
+        )
+        other_customer = cls.env["res.partner"].create(
+            {"name": "Southwind Freight", "is_company": True}
+        )
+        cls.other_portal_user = cls.env["res.users"].create(
+            {
+                "name": "Tom Other",
+                "login": "cpq_tom",
+                "password": "cpq_tom",
+                "partner_id": cls.env["res.partner"]
+                .create({"name": "Tom Other", "parent_id": other_customer.id})
+                .id,
+                "groups_id": [Command.set(cls.env.ref("base.group_portal").ids)],
+            }
+        )
+        cls.salesman.password = "cpq_rep"
+        cls.approver.password = "cpq_approver"
+
+    def _sent_quote(self, *lines, **values):
+        quote = self._quote(
+            list(lines) or [(self.licence, 10)],
+            partner=self.customer_contact,
+            require_signature=True,
+            require_payment=False,
+            **values,
+        )
+        quote.action_quotation_sent()
+        quote._portal_ensure_token()
+        return quote
+
+    def _versions(self):
+        quote = self._sent_quote()
+        revision = self.env["sale.order"].browse(quote.action_cpq_new_revision()["res_id"])
+        revision.action_quotation_sent()
+        revision._portal_ensure_token()
+        return quote, revision
+
+    def _accept(self, quote, token=None):
+        return self.make_jsonrpc_request(
+            f"/my/orders/{quote.id}/accept",
+            {
+                "access_token": token or quote.access_token,
+                "name": "Helen Park",
+                "signature": SIGNATURE,
+            },
+        )
+
+    # -- Versions on the portal ----------------------------------------------------------------
+
+    def test_superseded_version_shows_the_current_one(self):
+        quote, revision = self._versions()
+        self.authenticate("cpq_helen", "cpq_helen")
+        response = self.url_open(f"/my/orders/{quote.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_cpq_superseded", response.text)
+        self.assertIn(revision.name, response.text)
+        self.assertIn(
+            f"/my/orders/{revision.id}?access_token={revision.access_token}", response.text
+        )
+        self.assertNotIn('data-bs-target="#modalaccept"', response.text)
+        self.assertNotIn("This quotation has been cancelled", response.text)
+        # By the link of the email (token, no login), the same.
+        self.authenticate(None, None)
+        response = self.url_open(f"/my/orders/{quote.id}?access_token={quote.access_token}")
+        self.assertIn("o_cpq_superseded", response.text)
+
+    def test_superseded_page_right_to_left_in_arabic(self):
+        self.env["res.lang"]._activate_lang("ar_001")
+        self.env["ir.module.module"]._load_module_terms(["crm_b2b_cpq"], ["ar_001"])
+        quote, _revision = self._versions()
+        self.portal_user.lang = "ar_001"
+        self.authenticate("cpq_helen", "cpq_helen")
+        page = self.url_open(f"/my/orders/{quote.id}").text
+        banner = page[page.index("o_cpq_superseded") :][:600]
+        self.assertIn('dir="rtl"', banner)
+        self.assertIn("تم استبدال هذه النسخة من عرض السعر", banner)
+
+    def test_superseded_version_cannot_be_accepted_by_route(self):
+        quote, revision = self._versions()
+        result = self._accept(quote)
+        self.assertIn("superseded", result["error"])
+        self.assertEqual(quote.state, "cancel")
+        self.assertFalse(quote.signature)
+        result = self._accept(revision)
+        self.assertNotIn("error", result)
+        self.assertEqual(revision.state, "sale")
+        self.assertEqual(revision.signed_by, "Helen Park")
+
+    def test_wrong_portal_user_cannot_reach_the_quotation(self):
+        quote, revision = self._versions()
+        self.authenticate("cpq_tom", "cpq_tom")
+        response = self.url_open(f"/my/orders/{quote.id}", allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+        self.assertTrue(response.headers["Location"].endswith("/my"))
+        result = self._accept(quote, token="not-the-token")
+        self.assertIn("error", result)
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            quote.with_user(self.other_portal_user).read(["name"])
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            revision.with_user(self.portal_user).write({"note": "portal write"})
+
+    # -- Approval on the portal ----------------------------------------------------------------
+
+    def _sent_then_discounted(self):
+        quote = self._sent_quote((self.licence, 10), (self.support, 1))
+        quote.order_line[0].with_user(self.salesman).discount = 25.0
+        self.assertEqual(quote.approval_state, "to_approve")
+        self.assertEqual(quote.state, "sent")
+        return quote
+
+    def test_quote_waiting_for_approval_cannot_be_signed_paid_or_printed(self):
+        quote = self._sent_then_discounted()
+        page = self.url_open(f"/my/orders/{quote.id}?access_token={quote.access_token}")
+        self.assertIn("o_cpq_under_review", page.text)
+        self.assertNotIn('data-bs-target="#modalaccept"', page.text)
+        self.assertIn("waiting for approval", self._accept(quote)["error"])
+        self.assertFalse(quote.signature)
+        pdf = self.url_open(
+            f"/my/orders/{quote.id}?access_token={quote.access_token}&report_type=pdf",
+            allow_redirects=False,
+        )
+        self.assertIn(pdf.status_code, (302, 303))
+        self.assertIn("message=cpq_not_printable", pdf.headers["Location"])
+        with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
+            self.make_jsonrpc_request(
+                f"/my/orders/{quote.id}/transaction",
+                {
+                    "access_token": quote.access_token,
+                    "provider_id": 1,
+                    "payment_method_id": self.env.ref("payment.payment_method_unknown").id,
+                    "token_id": None,
+                    "amount": quote.amount_total,
+                    "flow": "redirect",
+                    "tokenization_requested": False,
+                    "landing_route": quote.get_portal_url(),
+                },
+            )
+        self.assertFalse(quote.transaction_ids)
+
+        quote.with_user(self.approver).action_cpq_approve()
+        self.assertNotIn("error", self._accept(quote))
+        self.assertEqual(quote.state, "sale")
+
+    def test_portal_changes_are_priced_and_checked(self):
+        self._tiered_rule(self.licence, "volume", [(10, 90.0)])
+        quote = self._sent_quote(
+            (self.support, 1),
+            sale_order_option_ids=[
+                Command.create({"product_id": self.licence.id, "quantity": 9, "name": "Licences"})
+            ],
+        )
+        option = quote.sale_order_option_ids
+        self.assertEqual(option.price_unit, 100)
+        self.make_jsonrpc_request(
+            f"/my/orders/{quote.id}/add_option/{option.id}", {"access_token": quote.access_token}
+        )
+        line = quote.order_line.filtered(lambda sol: sol.product_id == self.licence)
+        self.assertEqual(line.price_unit, 100)
+        self.make_jsonrpc_request(
+            f"/my/orders/{quote.id}/update_line_dict",
+            {"access_token": quote.access_token, "line_id": line.id, "input_quantity": 12},
+        )
+        self.assertEqual(line.product_uom_qty, 12)
+        self.assertEqual(line.price_unit, 90)
+        self.assertEqual(line.cpq_tier_id.min_quantity, 10)
+        self.assertEqual(quote.approval_state, "not_required")
+        self.assertBuildUpAddsUp(line)
+
+    # -- RPC cannot bypass anything ----------------------------------------------------------------
+
+    def _call(self, model, method, args, kwargs=None):
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs or {}},
+        )
+
+    def test_rpc_cannot_approve_or_write_approval_fields(self):
+        quote = self._quote([(self.licence, 10, {"discount": 30.0})])
+        self.assertEqual(quote.approval_state, "to_approve")
+        self.authenticate("cpq_rep", "cpq_rep")
+        attempts = [
+            ("sale.order", "write", [quote.ids, {"approval_state": "approved"}]),
+            ("sale.order", "write", [quote.ids, {"approval_max_discount": 90}]),
+            ("sale.order", "action_cpq_approve", [quote.ids]),
+            (
+                "sale.order",
+                "create",
+                [{"partner_id": self.customer.id, "approval_state": "approved"}],
+            ),
+            ("sale.order.line", "write", [quote.order_line.ids, {"cpq_system_price": 70.0}]),
+            ("sale.order", "action_quotation_sent", [quote.ids]),
+            ("sale.order", "action_confirm", [quote.ids]),
+        ]
+        for model, method, args in attempts:
+            with (
+                self.subTest(method=method, args=args),
+                self.assertRaises(JsonRpcException),
+                mute_logger("odoo.http"),
+            ):
+                self._call(model, method, args)
+        self.assertEqual(quote.approval_state, "to_approve")
+        self.assertEqual(quote.state, "draft")
+
+        self.authenticate("cpq_approver", "cpq_approver")
+        self._call("sale.order", "action_cpq_approve", [quote.ids])
+        self.assertEqual(quote.approval_state, "approved")
+
+    # -- The customer's tour -------------------------------------------------------------------
+
+    def test_tour_customer_accepts_current_version_after_seeing_superseded(self):
+        quote, revision = self._versions()
+        self.start_tour(
+            f"/my/orders/{quote.id}?access_token={quote.access_token}",
+            "crm_b2b_cpq_portal_superseded",
+            login="cpq_helen",
+        )
+        self.assertEqual(revision.state, "sale")
+        self.assertTrue(revision.signature)
+        self.assertEqual(quote.state, "cancel")

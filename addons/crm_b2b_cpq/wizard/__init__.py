@@ -1,0 +1,2 @@
+from . import cpq_approval_reject_wizard
+from . import cpq_version_diff_wizard
