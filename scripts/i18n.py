@@ -10,6 +10,7 @@ committed files are current and completely translated.
 
 import argparse
 import io
+import os
 import pathlib
 import re
 import sys
@@ -109,6 +110,9 @@ def main():
 
     import odoo
     from odoo.modules.registry import Registry
+
+    # odoo.conf reads ${ODOO_SRC}; the make targets export it, a direct run may not.
+    os.environ.setdefault("ODOO_SRC", "/opt/odoo")
 
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
     registry = Registry(args.database)

@@ -8,9 +8,12 @@ when a benchmark breaks one of its budgets (see harness.broken_budgets).
 
 import argparse
 import importlib
+import os
 import pathlib
 import sys
 
+# odoo.conf reads ${ODOO_SRC}; the make targets export it, a direct run may not.
+os.environ.setdefault("ODOO_SRC", "/opt/odoo")
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
