@@ -209,7 +209,7 @@ class CrmChannelRegistration(models.Model):
                 "company_id": (partner.company_id or user.company_id).id,
                 "partner_id": partner.id,
                 "user_id": user.id,
-                "date_submitted": self.env.cr.now(),
+                "date_submitted": fields.Datetime.now(),
             }
         )
         registration._channel_check_conflicts()
@@ -573,7 +573,7 @@ class CrmChannelRegistration(models.Model):
                     "state": "approved",
                     "lead_id": lead.id,
                     "protected_until": today + timedelta(days=days),
-                    "date_decided": self.env.cr.now(),
+                    "date_decided": fields.Datetime.now(),
                     "decided_by_id": self.env.user.id,
                 }
             )
@@ -608,7 +608,7 @@ class CrmChannelRegistration(models.Model):
                     )
                 )
             open_offers = lead.channel_offer_ids.filtered(lambda offer: offer.state == "offered")
-            open_offers.sudo().write({"state": "cancelled", "date_answered": self.env.cr.now()})
+            open_offers.sudo().write({"state": "cancelled", "date_answered": fields.Datetime.now()})
             Lead.browse(lead.id).write(values)
         else:
             tag = self.env.ref(
@@ -653,7 +653,7 @@ class CrmChannelRegistration(models.Model):
         self.write(
             {
                 "state": "rejected",
-                "date_decided": self.env.cr.now(),
+                "date_decided": fields.Datetime.now(),
                 "decided_by_id": self.env.user.id,
             }
         )

@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
+from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -409,6 +410,7 @@ class CrmLead(models.Model):
                 super(CrmLead, self.sudo()).write(values)
             if amount is not None:
                 self._channel_partner_set_expected_revenue(amount)
+            self._channel_flush_as_sudo()
             return True
         reassigned = self.browse()
         if vals.get("partner_assigned_id") and not self.env.context.get("channel_routing"):
@@ -429,8 +431,8 @@ class CrmLead(models.Model):
             return
         leads = self.sudo().filtered(lambda lead: lead.active)
         open_offers = leads.channel_offer_id.filtered(lambda offer: offer.state == "offered")
-        open_offers.write({"state": "cancelled", "date_answered": self.env.cr.now()})
-        now = self.env.cr.now()
+        open_offers.write({"state": "cancelled", "date_answered": fields.Datetime.now()})
+        now = fields.Datetime.now()
         decisions = (
             self.env["crm.channel.routing.decision"]
             .sudo()
@@ -478,6 +480,11 @@ class CrmLead(models.Model):
             }
         )
 
+    def _channel_flush_as_sudo(self):
+        """Recompute what a partner's action changed now, as superuser: a recompute left for
+        later would run as the partner and read fields it may not read."""
+        self.sudo().env.flush_all()
+
     def _channel_validate_portal_values(self, vals):
         values = dict(vals)
         if "stage_id" in values:
@@ -524,8 +531,8 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     def action_channel_accept(self):
-        """The partner takes the offer. Exactly one of concurrent callers wins: the offer row
-        moves from offered to accepted in one conditional UPDATE, whose row count decides."""
+        """The partner takes the offer. Exactly one of concurrent callers wins (see
+        _channel_claim_offer); the others get a clear message and change nothing."""
         self._channel_check_partner_access(states=("offered",))
         user = self.env.user
         for lead in self.sudo():
@@ -537,17 +544,8 @@ class CrmLead(models.Model):
             ):
                 raise UserError(self.env._("This offer is no longer open."))
             offer.flush_recordset()
-            now = self.env.cr.now()
-            claimed = self.env.execute_query(
-                SQL(
-                    """UPDATE crm_channel_offer SET state = 'accepted'
-                        WHERE id = %s AND state = 'offered' AND date_deadline > %s
-                    RETURNING id""",
-                    offer.id,
-                    now,
-                )
-            )
-            if not claimed:
+            now = fields.Datetime.now()
+            if not lead._channel_claim_offer(offer, "accepted", now):
                 raise UserError(
                     self.env._(
                         "This offer was taken or has expired meanwhile; it is no longer open."
@@ -563,6 +561,7 @@ class CrmLead(models.Model):
                 author_id=user.partner_id.id,
                 subtype_xmlid="mail.mt_note",
             )
+        self._channel_flush_as_sudo()
         return True
 
     def action_channel_decline(self, reason_id=False, comment=False):
@@ -578,16 +577,9 @@ class CrmLead(models.Model):
             if not offer or offer.state != "offered":
                 raise UserError(self.env._("This offer is no longer open."))
             offer.flush_recordset()
-            answered = self.env.execute_query(
-                SQL(
-                    "UPDATE crm_channel_offer SET state = 'declined' "
-                    "WHERE id = %s AND state = 'offered' RETURNING id",
-                    offer.id,
-                )
-            )
-            if not answered:
+            if not lead._channel_claim_offer(offer, "declined"):
                 raise UserError(self.env._("This offer is no longer open."))
-            now = self.env.cr.now()
+            now = fields.Datetime.now()
             offer.invalidate_recordset(["state"])
             offer.write(
                 {
@@ -608,6 +600,34 @@ class CrmLead(models.Model):
                 message += Markup("<p>%s</p>") % comment
             lead.message_post(body=message, subtype_xmlid="mail.mt_note")
             lead._channel_release(offer.partner_id)
+        self._channel_flush_as_sudo()
+        return True
+
+    def _channel_claim_offer(self, offer, state, before=None):
+        """Move an open offer to ``state`` in one conditional UPDATE, the row locked without
+        waiting: of concurrent callers exactly one gets True. A caller that finds the row locked
+        or changed since its transaction began gets False instead of a database error."""
+        deadline = SQL("AND date_deadline > %s", before) if before else SQL()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        """SELECT id FROM crm_channel_offer
+                            WHERE id = %s AND state = 'offered' %s
+                              FOR UPDATE NOWAIT""",
+                        offer.id,
+                        deadline,
+                    ),
+                    log_exceptions=False,
+                )
+                if not self.env.cr.fetchall():
+                    return False
+                self.env.cr.execute(
+                    SQL("UPDATE crm_channel_offer SET state = %s WHERE id = %s", state, offer.id)
+                )
+        except (errors.LockNotAvailable, errors.SerializationFailure):
+            _logger.info("Offer %s is being answered by someone else", offer.id)
+            return False
         return True
 
     def _channel_release(self, partners):
@@ -635,7 +655,7 @@ class CrmLead(models.Model):
             offer = lead.channel_offer_id
             if offer.state != "offered":
                 raise UserError(self.env._("Lead %s has no open offer to withdraw.", lead.name))
-            offer.sudo().write({"state": "cancelled", "date_answered": self.env.cr.now()})
+            offer.sudo().write({"state": "cancelled", "date_answered": fields.Datetime.now()})
             lead._channel_release(offer.partner_id)
         return True
 
@@ -719,6 +739,7 @@ class CrmLead(models.Model):
                 }
             )
         )
+        self._channel_flush_as_sudo()
         return activity.id
 
     def action_channel_activity_done(self, activity_id):
@@ -730,6 +751,7 @@ class CrmLead(models.Model):
         if activity.user_id != self.env.user:
             raise AccessError(self.env._("You can only close your own activities."))
         activity.action_feedback(feedback=self.env._("Done in the partner portal."))
+        self._channel_flush_as_sudo()
         return True
 
     def _channel_portal_activities(self):
@@ -750,6 +772,7 @@ class CrmLead(models.Model):
         ):
             raise AccessError(self.env._("Choose a colleague of your company."))
         self.sudo().write({"channel_user_id": user.id})
+        self._channel_flush_as_sudo()
         return True
 
     # ------------------------------------------------------------
@@ -849,7 +872,7 @@ class CrmLead(models.Model):
         if not leads:
             return self.env["crm.channel.routing.decision"]
         router = self.env["crm.lead"]._channel_router(leads.company_id)
-        now = self.env.cr.now()
+        now = fields.Datetime.now()
         category_paths = leads._channel_category_paths()
         decisions_vals, offers_vals, offered, unrouted = [], [], defaultdict(list), []
         for lead in leads:
@@ -936,7 +959,7 @@ class CrmLead(models.Model):
         """Expire the offers past their deadline, then re-offer the leads waiting for routing
         (declined, expired, new), a bounded batch per run; rows are claimed with SKIP LOCKED so
         several workers never take the same one."""
-        now = self.env.cr.now()
+        now = fields.Datetime.now()
         expired_ids = [
             row[0]
             for row in self.env.execute_query(

@@ -1,1 +1,4 @@
 from . import test_security
+from . import test_routing
+from . import test_offers
+from . import test_concurrency
