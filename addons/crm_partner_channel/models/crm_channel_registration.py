@@ -372,6 +372,8 @@ class CrmChannelRegistration(models.Model):
         other registrations (email domain, tax ID, phone, similar company name), and store each
         match for the vendor. The partner only learns that a match exists and on what."""
         Conflict = self.env["crm.channel.registration.conflict"].sudo()
+        # the matching below is raw SQL on leads, partners and registrations
+        self.env.flush_all()
         for registration in self.sudo():
             registration.conflict_ids.unlink()
             matches = registration._channel_find_matches()

@@ -2,3 +2,4 @@ from . import test_security
 from . import test_routing
 from . import test_offers
 from . import test_concurrency
+from . import test_registration
