@@ -97,6 +97,8 @@ class ChannelPortal(WebsiteAccount):
         lead = self._channel_lead(lead_id)
         try:
             lead.action_channel_accept()
+        except AccessError:
+            raise
         except UserError as error:
             request.env.cr.rollback()
             return self._channel_render_offer(lead, error=error.args[0])
@@ -109,6 +111,8 @@ class ChannelPortal(WebsiteAccount):
         lead = self._channel_lead(lead_id)
         try:
             lead.action_channel_decline(reason_id, comment)
+        except AccessError:
+            raise
         except UserError as error:
             request.env.cr.rollback()
             return self._channel_render_offer(lead, error=error.args[0])
@@ -180,6 +184,8 @@ class ChannelPortal(WebsiteAccount):
         lead = self._channel_lead(lead_id)
         try:
             getattr(lead, method)(*args)
+        except AccessError:
+            raise
         except UserError as error:
             request.env.cr.rollback()
             return self._channel_render_deal(lead, error=error.args[0])

@@ -349,6 +349,13 @@ class CrmLead(models.Model):
             self.check_access("write")
         return super().message_unsubscribe(partner_ids=partner_ids)
 
+    def _fetch_field(self, field):
+        # the ORM prefetches every field of the same group with the one asked; a partner
+        # fetches the field asked only (check_field_access_rights() then accepts it or not)
+        if self._channel_is_portal_env():
+            return super(CrmLead, self.with_context(prefetch_fields=False))._fetch_field(field)
+        return super()._fetch_field(field)
+
     def _determine_fields_to_fetch(self, field_names, ignore_when_in_cache=False):
         # the ORM prefetches the dependencies of computed fields (contact details behind the
         # channel_* fields): a partner only fetches whitelisted columns, computes run as sudo

@@ -116,7 +116,9 @@ class TestRegistration(ChannelCase):
 
     @mute_logger("odoo.models")
     def test_only_channel_partners_register(self):
-        outsider_company = self.env["res.partner"].create({"name": "Not A Partner", "is_company": True})
+        outsider_company = self.env["res.partner"].create(
+            {"name": "Not A Partner", "is_company": True}
+        )
         outsider = self._portal_user("outsider", "Otto Outsider", outsider_company, "manager")
         with self.assertRaises(AccessError):
             self.register(user=outsider)
@@ -211,9 +213,7 @@ class TestRegistration(ChannelCase):
         registration.with_user(self.sales_manager).action_approve()
         lead = registration.lead_id
         self.assertEqual(registration.state, "approved")
-        self.assertEqual(
-            registration.protected_until, fields.Date.today() + timedelta(days=90)
-        )
+        self.assertEqual(registration.protected_until, fields.Date.today() + timedelta(days=90))
         self.assertEqual(lead.partner_assigned_id, self.partner_a)
         self.assertEqual(lead.channel_user_id, self.user_a_sales)
         self.assertEqual(lead.channel_state, "accepted")
