@@ -5,3 +5,4 @@ from . import test_concurrency
 from . import test_registration
 from . import test_portal
 from . import test_scorecard
+from . import test_tour
