@@ -24,7 +24,10 @@
         "views/crm_partner_channel_menus.xml",
         "views/portal_templates.xml",
     ],
-    "demo": [],
+    "demo": [
+        "demo/crm_partner_channel_partners_demo.xml",
+        "demo/crm_partner_channel_deals_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "crm_partner_channel/static/tests/tours/*.js",
