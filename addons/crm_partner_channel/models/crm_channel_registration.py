@@ -177,7 +177,8 @@ class CrmChannelRegistration(models.Model):
                 registration.conflict_message = False
                 continue
             kinds = ", ".join(
-                labels.get(kind, kind) for kind in (registration.conflict_types or "").split(",")
+                labels.get(kind, kind).lower()
+                for kind in (registration.conflict_types or "").split(",")
             )
             registration.conflict_message = self.env._(
                 "Possible conflict: this customer matches a lead, opportunity or customer we "

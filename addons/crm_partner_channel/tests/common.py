@@ -17,8 +17,13 @@ class ChannelCase(TransactionCase):
         cls.country_be = env.ref("base.be")
         cls.country_fr = env.ref("base.fr")
         cls.country_de = env.ref("base.de")
-        # routing sees our partners and our rules only
+        # routing sees our partners, our rules and our leads only: other graded partners lose
+        # their tier, other leads (demo data) neither wait for routing nor expire meanwhile
         env["res.partner"].search([("grade_id", "!=", False)]).write({"grade_id": False})
+        env["crm.lead"].search([("channel_state", "=", "queued")]).write({"channel_state": False})
+        env["crm.channel.offer"].search([("state", "=", "offered")]).write(
+            {"date_deadline": "2999-12-31 00:00:00"}
+        )
         env["crm.channel.routing.rule"].search([]).write({"active": False})
         cls.company.channel_fallback_partner_id = False
         cls.gold = env["res.partner.grade"].create(
