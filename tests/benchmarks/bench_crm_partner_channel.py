@@ -10,6 +10,8 @@ tier's share of the leads within 5 points of its weight.
 
 import threading
 from collections import Counter
+from itertools import pairwise
+from typing import ClassVar
 
 from tests.benchmarks.harness import benchmark
 
@@ -24,7 +26,8 @@ TIERS = (("Gold", 50, 40), ("Silver", 30, 70), ("Bronze", 20, 90))  # name, weig
     repeat=1,
 )
 class RouteLeadsToPartners:
-    shares = {}
+    # tier shares of the leads of each run, read by check(): {size: {grade: (share, weight)}}
+    shares: ClassVar[dict] = {}
 
     def setup(self, env, size):
         countries = [env.ref(xmlid) for xmlid in COUNTRIES]
@@ -147,7 +150,7 @@ class RouteLeadsToPartners:
                     "lead, budget 0.5"
                 )
         per_lead = [result.queries_per_unit for result in sorted(results, key=lambda r: r.size)]
-        if any(later > earlier for earlier, later in zip(per_lead, per_lead[1:], strict=False)):
+        if any(later > earlier for earlier, later in pairwise(per_lead)):
             problems.append(f"queries per lead grow with the number of leads: {per_lead}")
         for size, shares in type(self).shares.items():
             for share, weight in shares.values():
