@@ -596,7 +596,6 @@ class CrmChannelRegistration(models.Model):
             "partner_assigned_id": self.partner_id.id,
             "channel_user_id": self.user_id.id,
             "channel_state": "accepted",
-            "channel_registration_id": self.id,
         }
         lead = self.lead_id
         if lead:
@@ -680,10 +679,6 @@ class CrmChannelRegistration(models.Model):
             registration.write(
                 {"state": "approved", "protected_until": start + timedelta(days=days)}
             )
-            if registration.lead_id.channel_registration_id != registration:
-                registration.lead_id.with_context(channel_routing=True).write(
-                    {"channel_registration_id": registration.id}
-                )
         return True
 
     @api.model

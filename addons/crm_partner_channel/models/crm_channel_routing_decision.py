@@ -29,8 +29,7 @@ class CrmChannelRoutingDecision(models.Model):
     candidate_count = fields.Integer("Eligible Partners")
     explanation = fields.Json(
         "Explanation Data",
-        help="{'steps': [{rule, type, applied, before, after, ignored}], "
-        "'candidates': [{partner_id, name, tier, credit, open_offers}], 'reason': str}",
+        help="Technical: the rules applied, the candidates kept and the reason, as JSON.",
     )
     explanation_html = fields.Html(
         "Explanation", compute="_compute_explanation_html", sanitize=False

@@ -126,8 +126,16 @@ class CrmLead(models.Model):
     channel_decision_ids = fields.One2many(
         "crm.channel.routing.decision", "lead_id", string="Routing Decisions"
     )
+    channel_registration_ids = fields.One2many(
+        "crm.channel.registration", "lead_id", string="Deal Registrations"
+    )
     channel_registration_id = fields.Many2one(
-        "crm.channel.registration", string="Deal Registration", copy=False, index="btree_not_null"
+        "crm.channel.registration",
+        string="Deal Registration",
+        compute="_compute_channel_registration_id",
+        store=True,
+        index="btree_not_null",
+        help="The approved registration of the deal, the latest if several.",
     )
     channel_protected_until = fields.Date(
         related="channel_registration_id.protected_until", string="Protected Until"
@@ -185,6 +193,14 @@ class CrmLead(models.Model):
         for lead in self:
             offers = lead.channel_offer_ids
             lead.channel_offer_id = max(offers, key=lambda offer: offer.id) if offers else False
+
+    @api.depends("channel_registration_ids.state")
+    def _compute_channel_registration_id(self):
+        for lead in self:
+            decided = lead.channel_registration_ids.filtered(
+                lambda registration: registration.state in ("approved", "won", "expired")
+            )
+            lead.channel_registration_id = max(decided, key=lambda r: r.id) if decided else False
 
     @api.depends("partner_id.industry_id")
     def _compute_channel_industry_id(self):

@@ -56,7 +56,7 @@ class TestOffers(ChannelCase):
             portal_lead.channel_email,
             "jane.customer@customer-corp.example.com" if shareable else False,
         )
-        if "crm_gdpr" not in self.env.registry._init_modules:
+        if "crm_gdpr_partner_channel" not in self.env.registry._init_modules:
             self.assertTrue(shareable)
             self.assertEqual(portal_lead.channel_contact_name, "Jane Customer")
             self.assertEqual(portal_lead.channel_phone, "+32 470 12 34 56")
