@@ -55,8 +55,10 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if "channel_role" in vals or "parent_id" in vals:
-            # record rules of crm.lead depend on the role; their domains are cached per user
+        if ("channel_role" in vals or "parent_id" in vals) and self.sudo().user_ids.filtered(
+            "share"
+        ):
+            # record rules of crm.lead read the role of portal users; domains are cached per user
             self.env.registry.clear_cache()
         return result
 
