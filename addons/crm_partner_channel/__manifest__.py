@@ -7,6 +7,31 @@
     "website": "https://github.com/crm-suite/crm-suite",
     "license": "LGPL-3",
     "depends": ["website_crm_partner_assign", "portal"],
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/crm_partner_channel_security.xml",
+        "data/crm_partner_channel_data.xml",
+        "data/crm_channel_routing_rule_data.xml",
+        "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
+        "views/res_partner_grade_views.xml",
+        "views/res_partner_views.xml",
+        "views/crm_channel_config_views.xml",
+        "views/crm_channel_offer_views.xml",
+        "views/crm_channel_registration_views.xml",
+        "views/crm_lead_views.xml",
+        "views/crm_channel_scorecard_views.xml",
+        "views/crm_partner_channel_menus.xml",
+        "views/portal_templates.xml",
+    ],
+    "demo": [
+        "demo/crm_partner_channel_partners_demo.xml",
+        "demo/crm_partner_channel_deals_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_partner_channel/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }
