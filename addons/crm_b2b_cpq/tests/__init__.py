@@ -6,3 +6,4 @@ from . import test_expiry
 from . import test_committee
 from . import test_portal
 from . import test_report
+from . import test_schema
