@@ -59,7 +59,9 @@ class CrmLead(models.Model):
         "deal_amount",
     )
     def _compute_deal_quoted_amount(self):
-        self.update({"deal_quoted_amount": 0.0, "deal_quote_count": 0, "deal_quoted_differs": False})
+        self.update(
+            {"deal_quoted_amount": 0.0, "deal_quote_count": 0, "deal_quoted_differs": False}
+        )
         # Like the deal ledger: totals are read in sudo mode (a salesperson may not read every
         # quotation of the deal), so only for deals this user can read.
         origins = self.browse({lead._origin.id for lead in self if lead._origin.id})
@@ -127,7 +129,9 @@ class CrmLead(models.Model):
             if currency.compare_amounts(lead.deal_amount or 0.0, order.amount_untaxed) < 0:
                 lead.deal_amount = order.amount_untaxed
                 lead._track_set_log_message(
-                    self.env._("Expected revenue has been updated based on the linked Sales Orders.")
+                    self.env._(
+                        "Expected revenue has been updated based on the linked Sales Orders."
+                    )
                 )
         return super(CrmLead, self - in_deal_currency)._update_revenues_from_so(order)
 

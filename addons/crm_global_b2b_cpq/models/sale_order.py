@@ -276,8 +276,7 @@ class SaleOrder(models.Model):
             if order.state not in ("draft", "sent"):
                 raise UserError(
                     self.env._(
-                        "Quotation %(name)s is no longer a quotation: its pricelist cannot "
-                        "change.",
+                        "Quotation %(name)s is no longer a quotation: its pricelist cannot change.",
                         name=order.name,
                     )
                 )

@@ -1,6 +1,6 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tests import Form, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from .common import GlobalCpqCommon
@@ -51,9 +51,7 @@ class TestQuoteInDealCurrency(GlobalCpqCommon):
         deal = self._deal(self.jpy, self.customer_jp)
         self.assertEqual(self._quote(deal, []).pricelist_id, negotiated)
         # The customer's own pricelist in another currency does not fit a yen deal.
-        self.customer_jp.with_company(self.company).property_product_pricelist = (
-            self.pricelist_usd
-        )
+        self.customer_jp.with_company(self.company).property_product_pricelist = self.pricelist_usd
         self.assertEqual(self._quote(deal, []).pricelist_id, self.pricelist_jpy)
         # ... and is what a dollar deal of the same customer gets.
         usd_deal = self._deal(self.usd, self.customer_jp)
@@ -71,15 +69,17 @@ class TestQuoteInDealCurrency(GlobalCpqCommon):
         for_japan = self._pricelist(
             "Japan Distributors", self.jpy, sequence=50, country_group_ids=japan.ids
         )
-        for_korea = self._pricelist(
-            "Korea", self.jpy, sequence=1, country_group_ids=korea.ids
-        )
+        for_korea = self._pricelist("Korea", self.jpy, sequence=1, country_group_ids=korea.ids)
         other_company = self.env["res.company"].create(
             {"name": "Pacific Rim Europe BV", "currency_id": self.eur.id}
         )
         self.env["product.pricelist"].create(
-            {"name": "Other company", "currency_id": self.jpy.id, "sequence": 0,
-             "company_id": other_company.id}
+            {
+                "name": "Other company",
+                "currency_id": self.jpy.id,
+                "sequence": 0,
+                "company_id": other_company.id,
+            }
         )
         archived = self._pricelist("Old yen list", self.jpy, sequence=0)
         archived.action_archive()
