@@ -12,6 +12,9 @@
         "views/crm_lead_views.xml",
     ],
     "demo": ["demo/crm_global_b2b_cpq_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["crm_global_b2b_cpq/static/tests/tours/*.js"],
+    },
     "post_init_hook": "post_init_hook",
     "auto_install": True,
     "installable": True,

@@ -163,29 +163,37 @@ class SaleOrder(models.Model):
         "company_id",
     )
     def _compute_deal_currency_mismatch(self):
+        mismatched = self.filtered(lambda order: order._deal_currency_differs())
+        unaccepted = mismatched.filtered(lambda order: not order._deal_currency_acceptance_holds())
+        pricelists = unaccepted._deal_currency_pricelists()
         for order in self:
-            deal_currency = order.opportunity_id.deal_currency_id
-            mismatch = bool(
-                order.state in ("draft", "sent")
-                and deal_currency
-                and order.currency_id
-                and order.currency_id != deal_currency
-            )
-            accepted = mismatch and order._deal_currency_acceptance_holds()
-            order.deal_currency_mismatch = mismatch
-            order.deal_currency_accepted = accepted
-            if not mismatch:
-                order.deal_currency_message = False
-            elif accepted:
+            order.deal_currency_mismatch = order in mismatched
+            order.deal_currency_accepted = order in mismatched - unaccepted
+            if order in unaccepted:
+                order.deal_currency_message = order._deal_currency_mismatch_explanation(
+                    pricelists[order]
+                )
+            elif order in mismatched:
                 order.deal_currency_message = self.env._(
                     "Quoted in %(currency)s instead of the deal currency %(deal_currency)s: "
                     "accepted by %(user)s.",
                     currency=order.currency_id.name,
-                    deal_currency=deal_currency.name,
+                    deal_currency=order.opportunity_id.deal_currency_id.name,
                     user=order.deal_currency_accepted_by_id.name,
                 )
             else:
-                order.deal_currency_message = order._deal_currency_mismatch_explanation()
+                order.deal_currency_message = False
+
+    def _deal_currency_differs(self):
+        """This open quotation is in another currency than its opportunity's deal currency."""
+        self.ensure_one()
+        deal_currency = self.opportunity_id.deal_currency_id
+        return bool(
+            self.state in ("draft", "sent")
+            and deal_currency
+            and self.currency_id
+            and self.currency_id != deal_currency
+        )
 
     def _deal_currency_acceptance_holds(self):
         """A manager's acceptance covers this quotation's currency for this deal currency."""
@@ -199,17 +207,11 @@ class SaleOrder(models.Model):
     def _deal_currency_blocks(self):
         """The quotation may not reach the customer: not in its deal's currency, not accepted."""
         self.ensure_one()
-        deal_currency = self.opportunity_id.deal_currency_id
-        return bool(
-            self.state in ("draft", "sent")
-            and deal_currency
-            and self.currency_id
-            and self.currency_id != deal_currency
-            and not self._deal_currency_acceptance_holds()
-        )
+        return self._deal_currency_differs() and not self._deal_currency_acceptance_holds()
 
-    def _deal_currency_mismatch_explanation(self):
-        """What is wrong and what to do, for the salesperson."""
+    def _deal_currency_mismatch_explanation(self, pricelist=None):
+        """What is wrong and what to do, for the salesperson. `pricelist`: the one of the deal
+        currency, when the caller already looked it up."""
         self.ensure_one()
         _ = self.env._
         deal_currency = self.opportunity_id.deal_currency_id
@@ -225,7 +227,8 @@ class SaleOrder(models.Model):
             deal=self.opportunity_id.name,
             deal_currency=deal_currency.name,
         )
-        pricelist = self._deal_currency_pricelists()[self]
+        if pricelist is None:
+            pricelist = self._deal_currency_pricelists()[self]
         if pricelist:
             remedy = _(
                 "Switch to the pricelist “%(pricelist)s” (Use Deal Currency updates the "
