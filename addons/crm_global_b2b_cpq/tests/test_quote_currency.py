@@ -1,7 +1,9 @@
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
 from odoo.tools import mute_logger
+
+from odoo.addons.crm_b2b_cpq.tests.common import CpqCommon
 
 from .common import GlobalCpqCommon
 
@@ -119,6 +121,9 @@ class TestQuoteInDealCurrency(GlobalCpqCommon):
         with self.assertRaisesRegex(UserError, "has no pricelist in EUR"):
             quote.action_confirm()
         self.assertEqual(quote.state, "draft")
+        # Nor paid, whatever the route that opens a payment transaction.
+        with self.assertRaisesRegex(ValidationError, "has no pricelist in EUR"):
+            CpqCommon._payment_transaction.__func__(type(self), quote)
         # The PDF stays printable for an internal review.
         quote._cpq_check_printable()
         with self.assertRaisesRegex(UserError, "has no pricelist in EUR"):
