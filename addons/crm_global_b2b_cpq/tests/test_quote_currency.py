@@ -1,6 +1,6 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.crm_b2b_cpq.tests.common import CpqCommon
@@ -237,6 +237,25 @@ class TestOtherCurrencyAccepted(GlobalCpqCommon):
             )
         self.assertFalse(quote.deal_currency_accepted_id)
         self.assertTrue(quote._deal_currency_blocks())
+
+    def test_manager_of_another_company_cannot_accept(self):
+        quote = self._usd_quote()
+        other_company = self.env["res.company"].create(
+            {"name": "Pacific Rim Europe BV", "currency_id": self.eur.id}
+        )
+        other_manager = new_test_user(
+            self.env,
+            login="gc_other_manager",
+            name="Lars Other",
+            groups="sales_team.group_sale_manager",
+            company_id=other_company.id,
+            company_ids=other_company.ids,
+        )
+        with self.assertRaises(AccessError):
+            quote.with_user(other_manager).with_context(
+                allowed_company_ids=other_company.ids
+            ).action_accept_deal_currency_exception()
+        self.assertFalse(quote.deal_currency_accepted_id)
 
     def test_manager_accepts_and_the_decision_is_recorded(self):
         quote = self._usd_quote()
