@@ -6,7 +6,23 @@
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
     "license": "LGPL-3",
-    "depends": ["crm", "mass_mailing_crm", "privacy_lookup", "portal"],
-    "data": [],
+    # account: erasure keeps posted invoices, their totals and hashes, and the legal-retention
+    # hold is counted from the last posted invoice; the access archive lists invoices.
+    "depends": ["crm", "mass_mailing_crm", "privacy_lookup", "portal", "account"],
+    "data": [
+        "security/crm_gdpr_security.xml",
+        "security/ir.model.access.csv",
+        "data/crm_gdpr_channel_data.xml",
+        "data/ir_cron_data.xml",
+        "wizard/crm_gdpr_consent_record_views.xml",
+        "views/crm_gdpr_channel_views.xml",
+        "views/crm_gdpr_purpose_views.xml",
+        "views/crm_gdpr_subject_views.xml",
+        "views/crm_gdpr_consent_views.xml",
+        "views/crm_gdpr_receipt_views.xml",
+        "views/crm_lead_views.xml",
+        "views/res_partner_views.xml",
+        "views/crm_gdpr_menus.xml",
+    ],
     "installable": True,
 }

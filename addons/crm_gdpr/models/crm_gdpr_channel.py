@@ -1,0 +1,30 @@
+from odoo import api, fields, models
+
+
+class CrmGdprChannel(models.Model):
+    """A way personal data is used or a person is contacted (email, phone, SMS, sharing with
+    partners, profiling). Consent is given per purpose *and* channel."""
+
+    _name = "crm.gdpr.channel"
+    _description = "Consent Channel"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(
+        required=True,
+        help="Technical key used by code and integrations, e.g. 'email' or 'partner_sharing'.",
+    )
+    sequence = fields.Integer(default=10)
+    description = fields.Text(translate=True)
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = (
+        ("code_unique", "UNIQUE(code)", "Two channels cannot share the same code."),
+    )
+
+    @api.model
+    def _get_by_code(self, code):
+        """Channel record for a code (or the record itself); empty recordset when unknown."""
+        if isinstance(code, models.BaseModel):
+            return code
+        return self.with_context(active_test=False).search([("code", "=", code)], limit=1)

@@ -1,0 +1,38 @@
+from odoo import fields, models
+
+
+class CrmGdprPersonMixin(models.AbstractModel):
+    """Shows, on records holding a person (leads, contacts), who the person is for privacy
+    purposes and what they consented to."""
+
+    _name = "crm.gdpr.person.mixin"
+    _description = "Privacy information of a record holding a person"
+
+    gdpr_subject_id = fields.Many2one(
+        "crm.gdpr.subject",
+        string="Privacy Person",
+        compute="_compute_gdpr_subject",
+        compute_sudo=True,
+    )
+    gdpr_consent_ids = fields.Many2many(
+        "crm.gdpr.consent",
+        string="Consents",
+        compute="_compute_gdpr_subject",
+        compute_sudo=True,
+    )
+
+    def _compute_gdpr_subject(self):
+        real = self.filtered("id")
+        subjects = self.env["crm.gdpr.consent"]._subjects_by_target(real) if real else {}
+        for record in self:
+            subject = subjects.get(record.id) if record.id else None
+            record.gdpr_subject_id = subject
+            record.gdpr_consent_ids = subject.consent_ids if subject else False
+
+    def action_gdpr_record_consent(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_gdpr.crm_gdpr_consent_record_action"
+        )
+        action["context"] = {"active_model": self._name, "active_id": self.id}
+        return action

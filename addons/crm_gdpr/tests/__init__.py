@@ -1,0 +1,3 @@
+from . import common
+from . import test_consent_receipts
+from . import test_consent_api

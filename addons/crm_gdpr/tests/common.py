@@ -1,0 +1,77 @@
+from odoo.tests import TransactionCase, new_test_user
+
+
+class GdprCase(TransactionCase):
+    """Purposes, channels, people and users shared by the privacy tests. Built here, never taken
+    from demo data, so the tests hold on a database with or without the other addons."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.channel_email = cls.env.ref("crm_gdpr.channel_email")
+        cls.channel_phone = cls.env.ref("crm_gdpr.channel_phone")
+        cls.channel_sharing = cls.env.ref("crm_gdpr.channel_partner_sharing")
+        cls.channel_profiling = cls.env.ref("crm_gdpr.channel_profiling")
+        cls.company = cls.env.company
+        # Tests decide the mailing default themselves.
+        cls.env["crm.gdpr.purpose"].search([("is_mailing_default", "=", True)]).write(
+            {"is_mailing_default": False}
+        )
+        cls.purpose_news = cls.env["crm.gdpr.purpose"].create(
+            {
+                "name": "Product newsletter",
+                "description": "We send you our product news once a month.",
+                "lawful_basis": "consent",
+                "channel_ids": [(6, 0, (cls.channel_email | cls.channel_phone).ids)],
+                "validity_months": 24,
+                "is_mailing_default": True,
+            }
+        )
+        cls.purpose_sharing = cls.env["crm.gdpr.purpose"].create(
+            {
+                "name": "Reseller follow-up",
+                "description": "A certified reseller near you contacts you about your project.",
+                "lawful_basis": "consent",
+                "channel_ids": [(6, 0, cls.channel_sharing.ids)],
+                "validity_months": 12,
+            }
+        )
+        cls.purpose_service = cls.env["crm.gdpr.purpose"].create(
+            {
+                "name": "Service announcements",
+                "description": "We tell customers about outages and changes to their service.",
+                "lawful_basis": "legitimate_interests",
+                "channel_ids": [(6, 0, cls.channel_email.ids)],
+                "validity_months": 0,
+            }
+        )
+        cls.user_sales = new_test_user(
+            cls.env,
+            login="gdpr_sales",
+            name="Priya Salesman",
+            groups="sales_team.group_sale_salesman",
+        )
+        cls.user_dpo = new_test_user(
+            cls.env,
+            login="gdpr_dpo",
+            name="Dana Protector",
+            groups="sales_team.group_sale_salesman,crm_gdpr.group_gdpr_dpo",
+        )
+        cls.partner_anna = cls.env["res.partner"].create(
+            {"name": "Anna Kowalska", "email": "anna.kowalska@example.pl", "lang": "en_US"}
+        )
+        cls.partner_ben = cls.env["res.partner"].create(
+            {"name": "Benoit Lefebvre", "email": "benoit.lefebvre@example.fr"}
+        )
+
+    @classmethod
+    def _give(cls, subject_or_partner, purpose, channels, state="given", source="phone", **ev):
+        Subject = cls.env["crm.gdpr.subject"]
+        subject = subject_or_partner
+        if subject_or_partner._name == "res.partner":
+            subject = Subject._find_or_create(partner=subject_or_partner)
+        return subject._set_consents(purpose, channels, state, source=source, **ev)
+
+    def _verify(self):
+        return self.env["crm.gdpr.receipt.check"]._run()

@@ -1,0 +1,1 @@
+from . import crm_gdpr_consent_record
