@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "data/crm_gdpr_channel_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
         "wizard/crm_gdpr_consent_record_views.xml",
         "views/crm_gdpr_channel_views.xml",
         "views/crm_gdpr_purpose_views.xml",
@@ -22,7 +23,14 @@
         "views/crm_gdpr_receipt_views.xml",
         "views/crm_lead_views.xml",
         "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/crm_gdpr_templates.xml",
         "views/crm_gdpr_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "crm_gdpr/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
 }

@@ -9,3 +9,6 @@ from . import crm_gdpr_receipt_check
 from . import crm_gdpr_person_mixin
 from . import crm_lead
 from . import res_partner
+from . import crm_gdpr_optin_token
+from . import res_company
+from . import res_config_settings

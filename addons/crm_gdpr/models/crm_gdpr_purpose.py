@@ -195,3 +195,13 @@ class CrmGdprPurpose(models.Model):
             order="company_id",
             limit=1,
         )
+
+    @api.model
+    def _web_form_purposes(self):
+        """Purposes a visitor can subscribe to on the web form."""
+        return self.search(
+            [
+                ("lawful_basis", "=", "consent"),
+                ("company_id", "in", [False, self.env.company.id]),
+            ]
+        )

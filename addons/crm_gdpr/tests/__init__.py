@@ -1,3 +1,5 @@
 from . import common
 from . import test_consent_receipts
 from . import test_consent_api
+from . import test_double_optin
+from . import test_preference_page
