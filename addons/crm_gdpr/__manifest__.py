@@ -13,6 +13,7 @@
         "security/crm_gdpr_security.xml",
         "security/ir.model.access.csv",
         "data/crm_gdpr_channel_data.xml",
+        "data/crm_gdpr_purpose_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
         "wizard/crm_gdpr_consent_record_views.xml",
@@ -25,6 +26,9 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_gdpr_templates.xml",
+        "views/mailing_mailing_views.xml",
+        "views/mailing_templates.xml",
+        "views/mail_activity_views.xml",
         "views/crm_gdpr_menus.xml",
     ],
     "assets": {

@@ -12,3 +12,8 @@ from . import res_partner
 from . import crm_gdpr_optin_token
 from . import res_company
 from . import res_config_settings
+from . import mailing_mailing
+from . import mailing_trace
+from . import mail_mail
+from . import mail_activity_type
+from . import mail_activity

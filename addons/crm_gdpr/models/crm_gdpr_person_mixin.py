@@ -29,6 +29,19 @@ class CrmGdprPersonMixin(models.AbstractModel):
             record.gdpr_subject_id = subject
             record.gdpr_consent_ids = subject.consent_ids if subject else False
 
+    def _gdpr_allowed(self, purpose=None, channel="email"):
+        """The records of `self` whose person's data may be processed for `purpose` on
+        `channel` (a crm.gdpr.channel or its code: email, phone, sms, partner_sharing,
+        profiling). Two queries whatever the size of `self`. This is the API other addons
+        (e.g. the partner channel bridge) rely on; see crm.gdpr.consent._gdpr_denials."""
+        return self.env["crm.gdpr.consent"]._gdpr_filter_allowed(
+            self, purpose=purpose, channel=channel
+        )
+
+    def _gdpr_denials(self, purpose=None, channel="email"):
+        """{record id: reason} for the records of `self` that may not be processed."""
+        return self.env["crm.gdpr.consent"]._gdpr_denials(self, purpose=purpose, channel=channel)
+
     def action_gdpr_record_consent(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -356,6 +356,24 @@ class CrmGdprSubject(models.Model):
             bool(token) and not self.sudo().erased and consteq(str(token), self._preference_token())
         )
 
+    def _preference_footer(self):
+        """HTML footer of marketing emails: the signed link to the preference page, in the
+        person's language and direction."""
+        self.ensure_one()
+        lang = self._gdpr_lang()
+        return (
+            self.env["ir.qweb"]
+            .with_context(lang=lang)
+            ._render(
+                "crm_gdpr.mailing_preference_footer",
+                {
+                    "url": self._preference_url(),
+                    "text_dir": self.env["res.lang"]._get_data(code=lang).direction or "ltr",
+                },
+                minimal_qcontext=True,
+            )
+        )
+
     def _preference_url(self):
         self.ensure_one()
         return "%s/gdpr/preferences/%s/%s" % (

@@ -14,6 +14,8 @@ class GdprCase(TransactionCase):
         cls.channel_sharing = cls.env.ref("crm_gdpr.channel_partner_sharing")
         cls.channel_profiling = cls.env.ref("crm_gdpr.channel_profiling")
         cls.company = cls.env.company
+        # Mailings go through the queue: tests look at the mails, nothing is sent over SMTP.
+        cls.env["ir.config_parameter"].sudo().set_param("mail.mail.force.send.limit", 0)
         # Tests decide the mailing default themselves.
         cls.env["crm.gdpr.purpose"].search([("is_mailing_default", "=", True)]).write(
             {"is_mailing_default": False}
