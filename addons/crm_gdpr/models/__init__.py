@@ -17,3 +17,5 @@ from . import mailing_trace
 from . import mail_mail
 from . import mail_activity_type
 from . import mail_activity
+from . import crm_gdpr_request
+from . import crm_gdpr_footprint

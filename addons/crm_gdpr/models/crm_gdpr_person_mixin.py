@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class CrmGdprPersonMixin(models.AbstractModel):
@@ -21,6 +21,7 @@ class CrmGdprPersonMixin(models.AbstractModel):
         compute_sudo=True,
     )
 
+    @api.depends(lambda self: [f for f in ("email_normalized", "partner_id") if f in self._fields])
     def _compute_gdpr_subject(self):
         real = self.filtered("id")
         subjects = self.env["crm.gdpr.consent"]._subjects_by_target(real) if real else {}
