@@ -44,7 +44,6 @@ QUIET = {
     "tracking_disable": True,
     "mail_notrack": True,
     "mail_create_nolog": True,
-    "active_test": False,
 }
 
 
@@ -213,6 +212,53 @@ class CrmGdprEraser(models.AbstractModel):
             "mails deleted": mail_count,
             "activities deleted": activity_count,
         }
+
+    @api.model
+    def _erase_threads(self, records):
+        """Chatter of `records` (retention): message bodies, tracking values, activities and
+        attachments. Records of other models than the person's are never passed here."""
+        env = records.env
+        messages = (
+            env["mail.message"]
+            .sudo()
+            .search([("model", "=", records._name), ("res_id", "in", records.ids)])
+        )
+        attachments = (
+            env["ir.attachment"]
+            .sudo()
+            .search(
+                [
+                    "|",
+                    ("res_field", "=", False),
+                    ("res_field", "!=", False),
+                    "|",
+                    ("id", "in", messages.attachment_ids.ids),
+                    "&",
+                    ("res_model", "=", records._name),
+                    ("res_id", "in", records.ids),
+                ]
+            )
+        )
+        if messages:
+            env.flush_all()
+            body = Markup("<p>%s</p>") % self.env._("Content erased (retention rule).")
+            env.cr.execute(
+                """
+                UPDATE mail_message
+                   SET body = %s, subject = NULL, email_from = NULL, reply_to = NULL,
+                       record_name = NULL
+                 WHERE id = ANY(%s)
+                """,
+                (str(body), messages.ids),
+            )
+            env["mail.tracking.value"].sudo().search(
+                [("mail_message_id", "in", messages.ids)]
+            ).unlink()
+            messages.invalidate_recordset()
+        env["mail.activity"].sudo().search(
+            [("res_model", "=", records._name), ("res_id", "in", records.ids)]
+        ).unlink()
+        attachments.unlink()
 
     @api.model
     def _attachments(self, footprint):

@@ -205,3 +205,12 @@ class CrmGdprPurpose(models.Model):
                 ("company_id", "in", [False, self.env.company.id]),
             ]
         )
+
+    def _retention_rules(self):
+        """Active retention rules stating this purpose's time limits (register)."""
+        self.ensure_one()
+        return self.env["crm.gdpr.retention.rule"].sudo().search([("purpose_id", "=", self.id)])
+
+    def action_print_register(self):
+        purposes = self or self.search([])
+        return self.env.ref("crm_gdpr.action_report_processing_register").report_action(purposes)

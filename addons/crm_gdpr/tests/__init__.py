@@ -7,3 +7,4 @@ from . import test_mailing_enforcement
 from . import test_activity_warning
 from . import test_requests
 from . import test_erasure
+from . import test_retention
