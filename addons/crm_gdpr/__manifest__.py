@@ -38,6 +38,7 @@
         "views/mail_activity_views.xml",
         "views/crm_gdpr_menus.xml",
     ],
+    "demo": ["demo/crm_gdpr_demo.xml"],
     "assets": {
         "web.assets_tests": [
             "crm_gdpr/static/tests/tours/*.js",

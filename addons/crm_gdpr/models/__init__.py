@@ -24,3 +24,4 @@ from . import crm_gdpr_hold_rule
 from . import crm_gdpr_legal_hold
 from . import crm_gdpr_eraser
 from . import crm_gdpr_retention_rule
+from . import crm_gdpr_demo

@@ -310,8 +310,11 @@ class CrmGdprConsent(models.Model):
         purpose = purpose.sudo() if purpose else None
         self.env["crm.gdpr.subject"].flush_model()
         self.env["crm.gdpr.consent"].flush_model()
-        targets_sql = self._gdpr_targets_sql(targets)
-        consent_join = SQL("c.subject_id = t.subject_id AND c.channel_id = %s", channel.id)
+        # 1. who is behind each target (one index probe per target, whatever the statistics)
+        resolved = self.env.execute_query(self._gdpr_targets_sql(targets))
+        subject_ids = {subject_id for _key, subject_id in resolved if subject_id}
+        # 2. what those people allow
+        consent_join = SQL("c.subject_id = s.id AND c.channel_id = %s", channel.id)
         if purpose:
             consent_join = SQL("%s AND c.purpose_id = %s", consent_join, purpose.id)
         else:
@@ -319,33 +322,38 @@ class CrmGdprConsent(models.Model):
                 "%s AND c.purpose_id IN (SELECT id FROM crm_gdpr_purpose WHERE active)",
                 consent_join,
             )
-        rows = self.env.execute_query(
-            SQL(
-                """
-                WITH t AS (%s)
-                SELECT t.key, s.erased, s.processing_restricted, s.objected,
+        rows = (
+            self.env.execute_query(
+                SQL(
+                    """
+                SELECT s.id, s.erased, s.processing_restricted, s.objected,
                        c.state, c.date_expiry
-                  FROM t
-             LEFT JOIN crm_gdpr_subject s ON s.id = t.subject_id
+                  FROM crm_gdpr_subject s
              LEFT JOIN crm_gdpr_consent c ON %s
+                 WHERE s.id = ANY(%s::int[])
                 """,
-                targets_sql,
-                consent_join,
+                    consent_join,
+                    self._int_array(subject_ids),
+                )
             )
+            if subject_ids
+            else []
         )
         now = fields.Datetime.now()
         basis = purpose.lawful_basis if purpose else "consent"
-        decided = {}
-        for key, erased, restricted, objected, state, date_expiry in rows:
+        by_subject = {}
+        for subject_id, erased, restricted, objected, state, date_expiry in rows:
             if state == "given" and date_expiry and date_expiry <= now:
                 state = "expired"
             reason = self._gdpr_reason(basis, erased, restricted, objected, state)
-            if key in decided:
-                # several consents (any purpose): one valid consent is enough.
-                if decided[key] is None or reason is None:
-                    decided[key] = None
-                continue
-            decided[key] = reason
+            # several consents (any purpose): one valid consent is enough.
+            if subject_id not in by_subject or reason is None:
+                by_subject[subject_id] = reason
+        no_subject = self._gdpr_reason(basis, False, False, False, None)
+        decided = {
+            key: by_subject.get(subject_id) if subject_id else no_subject
+            for key, subject_id in resolved
+        }
         return {key: reason for key, reason in decided.items() if reason}
 
     @api.model
@@ -399,29 +407,33 @@ class CrmGdprConsent(models.Model):
         if not email_column and not partner_column:
             raise UserError(self.env._("%s records do not identify people.", model._description))
         model.flush_model([c for c in (email_column, partner_column) if c and c != "id"])
-        by_email = (
-            SQL(
-                "(SELECT id FROM crm_gdpr_subject WHERE email_normalized = t.%s)",
-                SQL.identifier(email_column),
+        probes = []
+        if email_column:
+            probes.append(
+                SQL(
+                    "(SELECT id FROM crm_gdpr_subject WHERE email_normalized = t.%s)",
+                    SQL.identifier(email_column),
+                )
             )
-            if email_column
-            else SQL("NULL::int")
-        )
-        by_partner = (
-            SQL(
-                "(SELECT id FROM crm_gdpr_subject WHERE partner_id = t.%s)",
-                SQL.identifier(partner_column),
+        if partner_column:
+            probes.append(
+                SQL(
+                    "(SELECT id FROM crm_gdpr_subject WHERE partner_id = t.%s)",
+                    SQL.identifier(partner_column),
+                )
             )
-            if partner_column
-            else SQL("NULL::int")
-        )
         return SQL(
-            "SELECT t.id AS key, COALESCE(%s, %s) AS subject_id FROM %s t WHERE t.id = ANY(%s)",
-            by_email,
-            by_partner,
+            "SELECT t.id AS key, COALESCE(%s, NULL::int) AS subject_id FROM %s t "
+            "WHERE t.id = ANY(%s::int[])",
+            SQL(", ").join(probes),
             SQL.identifier(model._table),
-            list(model.ids),
+            self._int_array(model.ids),
         )
+
+    @api.model
+    def _int_array(self, ids):
+        """A PostgreSQL array literal: one string parameter, cheap to parse at any size."""
+        return "{%s}" % ",".join(str(int(id_)) for id_ in ids)
 
     @api.model
     def _stored(self, model, fname):

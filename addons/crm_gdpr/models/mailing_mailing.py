@@ -92,12 +92,12 @@ class MailingMailing(models.Model):
         self._check_gdpr_purpose()
         return super()._action_send_mail(res_ids=res_ids)
 
-    def _gdpr_recipient_denials(self, res_ids):
+    def _gdpr_recipient_denials(self, res_ids, model=None):
         """{res_id: denial reason} for the recipients of this mailing who may not get it."""
         self.ensure_one()
         if not self.gdpr_purpose_id or self.mailing_type != "mail" or not res_ids:
             return {}
-        targets = self.env[self.mailing_model_real].browse(res_ids)
+        targets = self.env[model or self.mailing_model_real].browse(res_ids)
         return self.env["crm.gdpr.consent"]._gdpr_denials(
             targets, purpose=self.gdpr_purpose_id, channel="email"
         )

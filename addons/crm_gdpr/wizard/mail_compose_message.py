@@ -14,7 +14,7 @@ class MailComposeMessage(models.TransientModel):
         mailing = self.mass_mailing_id
         if self.composition_mode != "mass_mail" or not mailing:
             return mail_values_dict
-        denials = mailing._gdpr_recipient_denials(list(mail_values_dict))
+        denials = mailing._gdpr_recipient_denials(list(mail_values_dict), model=self.model)
         if not denials:
             return mail_values_dict
         Consent = self.env["crm.gdpr.consent"]
