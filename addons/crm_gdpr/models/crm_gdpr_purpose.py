@@ -214,3 +214,13 @@ class CrmGdprPurpose(models.Model):
     def action_print_register(self):
         purposes = self or self.search([])
         return self.env.ref("crm_gdpr.action_report_processing_register").report_action(purposes)
+
+    def _preference_mode(self):
+        """How the preference page offers this purpose: 'consent' (agree / withdraw),
+        'objection' (active unless the person objects, Art. 21) or 'info' (needed)."""
+        self.ensure_one()
+        if self.lawful_basis == "consent":
+            return "consent"
+        if self.lawful_basis in ("legitimate_interests", "public_task"):
+            return "objection"
+        return "info"

@@ -209,29 +209,51 @@ class CrmGdprSubject(models.Model):
         )
         rows = []
         for purpose in purposes:
+            mode = purpose._preference_mode()
             channels = []
             for channel in purpose.channel_ids:
                 consent = consents.get((purpose.id, channel.id))
                 state = consent.state if consent else False
-                channels.append(
-                    {
-                        "channel": channel,
-                        "consent": consent,
-                        "state": state,
-                        "state_label": states.get(state) or self.env._("Not given"),
-                        "since": self._gdpr_format_datetime(consent.date_state) if consent else "",
-                        "can_withdraw": state in ("given", "pending"),
-                        "can_give": state in (False, "withdrawn", "expired"),
-                    }
-                )
-            rows.append({"purpose": purpose, "channels": channels})
+                line = {
+                    "channel": channel,
+                    "consent": consent,
+                    "state": state,
+                    "state_label": states.get(state) or self.env._("Not given"),
+                    "since": self._gdpr_format_datetime(consent.date_state) if consent else "",
+                    "can_withdraw": state in ("given", "pending"),
+                    "can_give": state in (False, "withdrawn", "expired"),
+                }
+                if mode == "objection":
+                    # Legitimate interests: we may process unless the person objects.
+                    objected = state == "withdrawn"
+                    line.update(
+                        state="withdrawn" if objected else "given",
+                        state_label=self.env._("Objected") if objected else self.env._("Active"),
+                        can_withdraw=not objected,
+                        can_give=objected,
+                    )
+                elif mode == "info":
+                    # Needed for a contract or by law: shown, not a choice.
+                    line.update(
+                        state="given",
+                        state_label=self.env._("Needed"),
+                        can_withdraw=False,
+                        can_give=False,
+                    )
+                channels.append(line)
+            rows.append({"purpose": purpose, "mode": mode, "channels": channels})
         lang = self._gdpr_lang()
         return {
             "rows": rows,
             "lang": lang,
             "text_dir": self.env["res.lang"]._get_data(code=lang).direction or "ltr",
             "dpo": self.env.company.gdpr_dpo_partner_id,
-            "has_active_consent": any(c["can_withdraw"] for row in rows for c in row["channels"]),
+            "has_active_consent": any(
+                line["can_withdraw"]
+                for row in rows
+                if row["mode"] == "consent"
+                for line in row["channels"]
+            ),
         }
 
     def _preference_apply(
@@ -249,13 +271,20 @@ class CrmGdprSubject(models.Model):
         if decision not in ("give", "withdraw"):
             raise UserError(self.env._("Choose to give or to withdraw a consent."))
         purpose, channel = self._preference_target(purpose_id, channel_id)
+        if purpose._preference_mode() == "info":
+            raise UserError(self.env._("This processing is not a choice: it is needed."))
         evidence["version_id"] = purpose.current_version_id.id
         consent = self.sudo().consent_ids.filtered(
             lambda c: c.purpose_id == purpose and c.channel_id == channel
         )
         if decision == "withdraw":
-            if consent.state in ("withdrawn", "expired") or not consent:
+            if consent.state in ("withdrawn", "expired"):
                 return "unchanged"
+            if not consent:
+                if purpose._preference_mode() != "objection":
+                    return "unchanged"
+                self.sudo()._set_consents(purpose, channel, "withdrawn", source, **evidence)
+                return "withdrawn"
             consent._change_state("withdrawn", source=source, **evidence)
             return "withdrawn"
         if consent.state in ("given", "pending"):

@@ -117,6 +117,35 @@ class TestPreferencePage(GdprCase, HttpCase):
                 self.assertIn("This choice is not available", response.text)
         self.assertEqual(self.env["crm.gdpr.receipt"].search_count([]), receipts)
 
+    def test_objection_to_legitimate_interests_and_needed_processing(self):
+        page = self.url_open(self._url())
+        self.assertIn("I object", page.text)
+        response = self._post(
+            self._url(),
+            decision="withdraw",
+            purpose_id=self.purpose_service.id,
+            channel_id=self.channel_email.id,
+        )
+        self.assertIn("Your consent is withdrawn", response.text)
+        Consent = self.env["crm.gdpr.consent"]
+        self.assertEqual(
+            Consent._gdpr_denials(self.partner_anna, self.purpose_service, "email"),
+            {self.partner_anna.id: "objected"},
+        )
+        self.assertIn("Allow again", self.url_open(self._url()).text)
+        # Processing needed for a contract is shown, not offered as a choice.
+        contract = self.purpose_service.copy({"lawful_basis": "contract", "name": "Deliveries"})
+        self.assertIn("it is not a choice", self.url_open(self._url()).text)
+        for decision in ("withdraw", "give"):
+            response = self._post(
+                self._url(),
+                decision=decision,
+                purpose_id=contract.id,
+                channel_id=self.channel_email.id,
+            )
+            self.assertIn("This choice is not available", response.text)
+        self.assertFalse(Consent.search([("purpose_id", "=", contract.id)]))
+
     def test_withdraw_all(self):
         self._post(self._url(), decision="withdraw_all")
         self.assertEqual(set(self.subject.consent_ids.mapped("state")), {"withdrawn"})
