@@ -25,6 +25,10 @@ CONSENT_SOURCES = [
     ("request", "Data-Subject Request"),
 ]
 
+# Only this module's code holds this object: internal writes of consents carry it in their
+# context; a context coming from RPC can never hold it.
+STATE_WRITE = object()
+
 # Consent captured on the web proves nothing until the person confirms it from their mailbox.
 WEB_SOURCES = {"web_form", "portal", "preference_page"}
 
@@ -141,7 +145,7 @@ class CrmGdprConsent(models.Model):
         consents = super().create(vals_list)
         for consent in consents:
             if consent.state == "given":
-                consent.with_context(_crm_gdpr_state_write=True).write(
+                consent.with_context(_crm_gdpr_state_write=STATE_WRITE).write(
                     consent._given_values(now, evidence)
                 )
         self.env["crm.gdpr.receipt"]._append(
@@ -153,8 +157,15 @@ class CrmGdprConsent(models.Model):
         return consents
 
     def write(self, vals):
-        if "state" not in vals or self.env.context.get("_crm_gdpr_state_write"):
+        if self.env.context.get("_crm_gdpr_state_write") is STATE_WRITE:
             return super().write(vals)
+        if set(vals) - {"state"}:
+            raise UserError(
+                self.env._(
+                    "A consent changes only by giving or withdrawing it, which is recorded in a "
+                    "receipt. Record a new consent instead of editing this one."
+                )
+            )
         vals = dict(vals)
         new_state = vals.pop("state")
         res = super().write(vals) if vals else True
@@ -216,7 +227,7 @@ class CrmGdprConsent(models.Model):
         common = {"state": new_state, "date_state": now, "source": source}
         if new_state == "withdrawn":
             common.update(date_expiry=False, needs_renewal=False)
-        writer = to_change.with_context(_crm_gdpr_state_write=True)
+        writer = to_change.with_context(_crm_gdpr_state_write=STATE_WRITE)
         if new_state == "given":
             for consent in writer:
                 consent.write(dict(common, **consent._given_values(now, evidence)))
@@ -269,7 +280,7 @@ class CrmGdprConsent(models.Model):
         consents = self.browse([row[0] for row in self.env.cr.fetchall()]).sudo()
         if consents:
             consents._change_state("expired", source="expiry")
-            consents.with_context(_crm_gdpr_state_write=True).write({"needs_renewal": True})
+            consents.with_context(_crm_gdpr_state_write=STATE_WRITE).write({"needs_renewal": True})
         self.env.cr.execute(
             "SELECT count(*) FROM crm_gdpr_consent WHERE state = 'given' "
             "AND date_expiry IS NOT NULL AND date_expiry <= %s",

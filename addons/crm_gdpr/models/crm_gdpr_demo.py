@@ -4,6 +4,8 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 
+from .crm_gdpr_consent import STATE_WRITE
+
 # People of the demo: name, email, company, country code, language.
 DEMO_PEOPLE = {
     "sofia": (
@@ -137,7 +139,7 @@ class CrmGdprSubject(models.Model):
         )
         pieter = people["pieter"]._set_consents(news, email | sms, "given", "import")
         given_on = fields.Datetime.now() - relativedelta(months=25)
-        pieter.with_context(_crm_gdpr_state_write=True).write(
+        pieter.with_context(_crm_gdpr_state_write=STATE_WRITE).write(
             {"date_given": given_on, "date_expiry": given_on + relativedelta(months=24)}
         )
         env["crm.gdpr.consent"]._cron_expire_consents()

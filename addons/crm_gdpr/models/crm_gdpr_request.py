@@ -201,14 +201,30 @@ class CrmGdprRequest(models.Model):
         requests._link_subject()
         return requests
 
+    # Moved by the workflow methods only (they write them as superuser after their checks).
+    WORKFLOW_FIELDS = frozenset(
+        {
+            "state",
+            "identity_verified_by",
+            "identity_verified_date",
+            "date_done",
+            "archive_attachment_id",
+            "evidence_attachment_id",
+            "reminder_state",
+            "subject_id",
+        }
+    )
+
     def write(self, vals):
+        if self.WORKFLOW_FIELDS & set(vals) and not self.env.su:
+            raise UserError(self.env._("Use the buttons of the request to move it forward."))
         if "extension_months" in vals:
             self._check_can_extend(vals["extension_months"])
         res = super().write(vals)
         if {"partner_id", "requester_email"} & set(vals):
             self._link_subject()
         if "extension_months" in vals or "date_received" in vals:
-            self.filtered(lambda r: r.reminder_state != "none" and not r.is_overdue).write(
+            self.filtered(lambda r: r.reminder_state != "none" and not r.is_overdue).sudo().write(
                 {"reminder_state": "none"}
             )
         return res
@@ -234,7 +250,7 @@ class CrmGdprRequest(models.Model):
         for request in self.filtered(lambda r: not r.subject_id):
             if not request.partner_id and not tools.email_normalize(request.requester_email or ""):
                 continue
-            request.subject_id = Subject._find_or_create(
+            request.sudo().subject_id = Subject._find_or_create(
                 partner=request.partner_id.sudo(),
                 email=request.requester_email,
                 name=request.requester_name,
@@ -271,7 +287,7 @@ class CrmGdprRequest(models.Model):
                 raise UserError(
                     self.env._("Link the request to a contact or an email address first.")
                 )
-        self.write(
+        self.sudo().write(
             {
                 "state": "verified",
                 "identity_verified_by": self.env.user.id,
@@ -298,7 +314,7 @@ class CrmGdprRequest(models.Model):
         return handler()
 
     def _process_access(self):
-        self.archive_attachment_id = self.subject_id._gdpr_export_archive(self)
+        self.sudo().archive_attachment_id = self.subject_id._gdpr_export_archive(self)
         self._mark_done(
             self.env._("The archive of the person's data is attached: send it to them.")
         )
@@ -344,10 +360,10 @@ class CrmGdprRequest(models.Model):
                 raise UserError(
                     self.env._("Write down why the request is rejected: the person is told why.")
                 )
-        self.write({"state": "rejected", "date_done": fields.Datetime.now()})
+        self.sudo().write({"state": "rejected", "date_done": fields.Datetime.now()})
 
     def _mark_done(self, note=None):
-        self.write({"state": "done", "date_done": fields.Datetime.now()})
+        self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
         self.activity_ids.action_feedback(feedback=note or self.env._("Answered"))
         if note:
             self.message_post(body=note)
@@ -383,7 +399,7 @@ class CrmGdprRequest(models.Model):
                         date=tools.format_date(self.env, request.deadline),
                     ),
                 )
-            overdue.write({"reminder_state": "overdue"})
+            overdue.sudo().write({"reminder_state": "overdue"})
             due_soon = self.search(
                 [
                     ("company_id", "=", company.id),
@@ -403,7 +419,7 @@ class CrmGdprRequest(models.Model):
                         date=tools.format_date(self.env, request.deadline),
                     ),
                 )
-            due_soon.write({"reminder_state": "due_soon"})
+            due_soon.sudo().write({"reminder_state": "due_soon"})
             done += len(overdue) + len(due_soon)
         self.env["ir.cron"]._notify_progress(done=done, remaining=0)
 

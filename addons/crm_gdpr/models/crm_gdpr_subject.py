@@ -3,7 +3,7 @@ import secrets
 from cryptography.fernet import Fernet, InvalidToken
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import consteq, format_datetime
 
 from odoo.addons.base.models.res_partner import _lang_get
@@ -97,6 +97,28 @@ class CrmGdprSubject(models.Model):
             raise UserError(self.env._("Operation not supported"))
         positive = (operator == "=") == value
         return [("consent_ids", "any" if positive else "not any", [("needs_renewal", "=", True)])]
+
+    # Set by requests and erasure only (their code writes them as superuser).
+    PROTECTED_FIELDS = frozenset(
+        {
+            "processing_restricted",
+            "objected",
+            "erased",
+            "erased_date",
+            "receipt_key",
+            "preference_salt",
+        }
+    )
+
+    def write(self, vals):
+        if self.PROTECTED_FIELDS & set(vals) and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Restriction, objection and erasure are set by answering a data-subject "
+                    "request, not by editing the person."
+                )
+            )
+        return super().write(vals)
 
     @api.constrains("email", "partner_id")
     def _check_identity(self):

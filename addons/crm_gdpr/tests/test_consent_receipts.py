@@ -83,6 +83,30 @@ class TestConsentReceipts(GdprCase):
             self.assertEqual(after.previous_hash, before.hash)
         self.assertEqual(self._verify().state, "ok")
 
+    def test_consent_fields_only_change_with_a_receipt(self):
+        consent = self._give(self.partner_anna, self.purpose_news, self.channel_email)
+        expiry = consent.date_expiry
+        for values in (
+            {"date_expiry": "2099-01-01 00:00:00"},
+            {"state": "given", "needs_renewal": True},
+            {"purpose_id": self.purpose_service.id},
+        ):
+            with self.subTest(values=values), self.assertRaises(UserError):
+                # a context key sent over RPC does not open the internal door
+                consent.with_user(self.user_dpo).with_context(_crm_gdpr_state_write=True).write(
+                    values
+                )
+        self.assertEqual(consent.date_expiry, expiry)
+        self.assertEqual(len(consent.receipt_ids), 1)
+
+    def test_restriction_flags_are_set_by_requests_only(self):
+        subject = self.env["crm.gdpr.subject"]._find_or_create(partner=self.partner_anna)
+        for flag in ("processing_restricted", "objected", "erased"):
+            with self.subTest(flag=flag), self.assertRaises(AccessError):
+                subject.with_user(self.user_sales).write({flag: True})
+        subject.with_user(self.user_sales).write({"name": "Anna K."})
+        self.assertEqual(subject.name, "Anna K.")
+
     def test_withdrawing_twice_writes_one_receipt(self):
         consent = self._give(self.partner_anna, self.purpose_news, self.channel_email)
         consent.action_withdraw()

@@ -167,6 +167,19 @@ class TestRequests(GdprCase):
             Consent._gdpr_denials(lead, self.purpose_service, "email"), {lead.id: "objected"}
         )
 
+    def test_workflow_fields_move_through_the_buttons_only(self):
+        request = self.Request.with_user(self.user_sales).create(
+            {"request_type": "erasure", "requester_email": "walk.in@example.com"}
+        )
+        for values in (
+            {"state": "done"},
+            {"identity_verified_by": self.user_sales.id},
+            {"subject_id": False},
+        ):
+            with self.subTest(values=values), self.assertRaises(UserError):
+                request.with_user(self.user_sales).write(values)
+        self.assertEqual(request.state, "new")
+
     def test_reject_needs_a_reason(self):
         request = self._request()
         with self.assertRaises(UserError):
