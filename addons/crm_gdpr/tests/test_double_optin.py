@@ -103,6 +103,21 @@ class TestDoubleOptin(GdprCase):
         with freeze_time(now + timedelta(minutes=11)):
             self.assertTrue(Token._issue(subject, consent, "portal"))
 
+    def test_confirmation_email_and_footer_right_to_left(self):
+        self.env["res.lang"]._activate_lang("he_IL")
+        subject = self.env["crm.gdpr.subject"]._find_or_create(
+            email="yael.cohen@example.co.il", name="Yael Cohen"
+        )
+        subject.lang = "he_IL"
+        consent = subject._set_consents(self.purpose_news, self.channel_email, "pending", "portal")
+        self.env["crm.gdpr.optin.token"]._issue(subject, consent, "portal")
+        mail = self.env["mail.mail"].search([("email_to", "ilike", "yael.cohen@example.co.il")])
+        self.assertIn('dir="rtl"', mail.body_html)
+        self.assertIn("<bdi>Yael Cohen</bdi>", mail.body_html)
+        self.assertIn('dir="rtl"', subject._preference_footer())
+        subject.lang = "en_US"
+        self.assertIn('dir="ltr"', subject._preference_footer())
+
     def test_web_form_bad_input_changes_nothing(self):
         Subject = self.env["crm.gdpr.subject"]
         count = Subject.search_count([])
