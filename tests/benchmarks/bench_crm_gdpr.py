@@ -23,6 +23,7 @@ def _purpose(env):
     "gdpr: consent filtering of a mass mailing",
     sizes=(1000, 10000),
     baseline="stock blacklist/opt-out/duplicate filtering",
+    repeat=7,
 )
 class MailingConsentFilter:
     """A mailing to `size` leads, half of them with consent: the mail values go through the
@@ -88,9 +89,11 @@ class MailingConsentFilter:
 
     def check(self, results):
         problems = []
+        # A few queries more than stock, whatever the number of recipients (big batches add
+        # the two statements that switch nested loops off around the hash join).
         extra = [r.ours.queries - r.baseline.queries for r in results]
-        if len(set(extra)) > 1:
-            problems.append(f"consent filtering queries grow with recipients: {extra}")
+        if max(extra) > 6:
+            problems.append(f"consent filtering adds too many queries: {extra}")
         for result in results:
             if result.size >= 10000 and result.ratio > 1.05:
                 problems.append(

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 
 class CrmGdprChannel(models.Model):
@@ -27,4 +27,20 @@ class CrmGdprChannel(models.Model):
         """Channel record for a code (or the record itself); empty recordset when unknown."""
         if isinstance(code, models.BaseModel):
             return code
-        return self.with_context(active_test=False).search([("code", "=", code)], limit=1)
+        return self.browse(self._id_by_code(code))
+
+    @api.model
+    @tools.ormcache("code")
+    def _id_by_code(self, code):
+        channel = self.sudo().with_context(active_test=False).search([("code", "=", code)], limit=1)
+        return channel.id or None
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env.registry.clear_cache()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "code" in vals:
+            self.env.registry.clear_cache()
+        return super().write(vals)

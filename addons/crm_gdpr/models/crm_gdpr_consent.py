@@ -46,6 +46,9 @@ DENIAL_REASONS = (
 # Lawful bases under which the person's objection (Art. 21) stops processing.
 OBJECTABLE_BASES = {"consent", "legitimate_interests", "public_task"}
 
+# From this many targets, the consent decision joins whole tables instead of probing indexes.
+HASH_JOIN_FROM = 2000
+
 
 class CrmGdprConsent(models.Model):
     """Consent of one person to one purpose on one channel. Every change of state writes a
@@ -321,65 +324,135 @@ class CrmGdprConsent(models.Model):
         purpose = purpose.sudo() if purpose else None
         self.env["crm.gdpr.subject"].flush_model()
         self.env["crm.gdpr.consent"].flush_model()
-        # 1. who is behind each target (one index probe per target, whatever the statistics)
-        resolved = self.env.execute_query(self._gdpr_targets_sql(targets))
-        subject_ids = {subject_id for _key, subject_id in resolved if subject_id}
-        # 2. what those people allow
-        consent_join = SQL("c.subject_id = s.id AND c.channel_id = %s", channel.id)
+        consent_filter = SQL("c.channel_id = %s", channel.id)
         if purpose:
-            consent_join = SQL("%s AND c.purpose_id = %s", consent_join, purpose.id)
+            consent_filter = SQL("%s AND c.purpose_id = %s", consent_filter, purpose.id)
         else:
-            consent_join = SQL(
+            consent_filter = SQL(
                 "%s AND c.purpose_id IN (SELECT id FROM crm_gdpr_purpose WHERE active)",
-                consent_join,
+                consent_filter,
             )
-        rows = (
-            self.env.execute_query(
-                SQL(
-                    """
-                SELECT s.id, s.erased, s.processing_restricted, s.objected,
-                       c.state, c.date_expiry
-                  FROM crm_gdpr_subject s
-             LEFT JOIN crm_gdpr_consent c ON %s
-                 WHERE s.id = ANY(%s::int[])
-                """,
-                    consent_join,
-                    self._int_array(subject_ids),
-                )
-            )
-            if subject_ids
-            else []
-        )
-        now = fields.Datetime.now()
         basis = purpose.lawful_basis if purpose else "consent"
-        by_subject = {}
-        for subject_id, erased, restricted, objected, state, date_expiry in rows:
-            if state == "given" and date_expiry and date_expiry <= now:
-                state = "expired"
-            reason = self._gdpr_reason(basis, erased, restricted, objected, state)
-            # several consents (any purpose): one valid consent is enough.
-            if subject_id not in by_subject or reason is None:
-                by_subject[subject_id] = reason
-        no_subject = self._gdpr_reason(basis, False, False, False, None)
-        decided = {
-            key: by_subject.get(subject_id) if subject_id else no_subject
-            for key, subject_id in resolved
-        }
-        return {key: reason for key, reason in decided.items() if reason}
+        reasons = self._gdpr_reason_sql(basis)
+        if isinstance(targets, list) or len(targets) < HASH_JOIN_FROM:
+            query = self._gdpr_probe_query(targets, reasons, consent_filter)
+        else:
+            query = self._gdpr_hash_query(targets, reasons, consent_filter)
+        if purpose:
+            query = SQL("SELECT key, reason FROM (%s) q WHERE reason IS NOT NULL", query)
+        else:
+            # Several consents (any purpose): one valid consent is enough.
+            query = SQL(
+                "SELECT key, min(reason) FROM (%s) q GROUP BY key "
+                "HAVING bool_and(reason IS NOT NULL)",
+                query,
+            )
+        if isinstance(targets, list) or len(targets) < HASH_JOIN_FROM:
+            return dict(self.env.execute_query(query))
+        # A big batch is best joined by hashing; tables filled in this very transaction have
+        # no statistics and would make the planner loop instead: forbid loops for this query.
+        self.env.cr.execute("SET LOCAL enable_nestloop = off")
+        try:
+            return dict(self.env.execute_query(query))
+        finally:
+            self.env.cr.execute("SET LOCAL enable_nestloop TO DEFAULT")
 
     @api.model
-    def _gdpr_reason(self, basis, erased, restricted, objected, state):
-        if erased:
-            return "erased"
-        if restricted:
-            return "restricted"
-        if objected and basis in OBJECTABLE_BASES:
-            return "objected"
-        if basis != "consent":
-            return "objected" if state == "withdrawn" else None
-        if state == "given":
-            return None
-        return state or "no_consent"
+    def _gdpr_reason_sql(self, basis):
+        """SQL giving the denial reason (NULL: allowed) from subject `s` and consent `c`. The
+        same rules as documented in _gdpr_denials."""
+        cases = [
+            SQL("WHEN s.erased THEN 'erased'"),
+            SQL("WHEN s.processing_restricted THEN 'restricted'"),
+        ]
+        if basis in OBJECTABLE_BASES:
+            cases.append(SQL("WHEN s.objected THEN 'objected'"))
+        if basis == "consent":
+            cases += [
+                SQL(
+                    "WHEN c.state = 'given' AND (c.date_expiry IS NULL OR c.date_expiry > %s) "
+                    "THEN NULL",
+                    fields.Datetime.now(),
+                ),
+                SQL("WHEN c.state = 'given' THEN 'expired'"),
+                SQL("WHEN c.state IS NULL THEN 'no_consent'"),
+            ]
+            default = SQL("c.state")
+        else:
+            cases.append(SQL("WHEN c.state = 'withdrawn' THEN 'objected'"))
+            default = SQL("NULL")
+        return SQL("(CASE %s ELSE %s END)", SQL(" ").join(cases), default)
+
+    @api.model
+    def _gdpr_probe_query(self, targets, reasons, consent_filter):
+        """(key, reason) rows by index probes: cheap for a few targets, whatever the sizes of
+        the tables and their statistics."""
+        return SQL(
+            """
+            WITH r AS MATERIALIZED (%s)
+            SELECT r.key, %s AS reason
+              FROM r
+         LEFT JOIN LATERAL (
+                   SELECT x.erased, x.processing_restricted, x.objected
+                     FROM crm_gdpr_subject x WHERE x.id = r.subject_id) s ON true
+         LEFT JOIN LATERAL (
+                   SELECT c.state, c.date_expiry FROM crm_gdpr_consent c
+                    WHERE c.subject_id = r.subject_id AND %s) c ON true
+            """,
+            self._gdpr_targets_sql(targets),
+            reasons,
+            consent_filter,
+        )
+
+    @api.model
+    def _gdpr_hash_query(self, targets, reasons, consent_filter):
+        """(key, reason) rows by joining whole tables: cheapest for a big batch (a mailing)."""
+        email_column, partner_column = self._gdpr_identity_columns(targets)
+        joins, aliases = [], []
+        if email_column:
+            joins.append(
+                SQL(
+                    "LEFT JOIN crm_gdpr_subject se ON se.email_normalized = t.%s",
+                    SQL.identifier(email_column),
+                )
+            )
+            aliases.append("se")
+        if partner_column:
+            joins.append(
+                SQL(
+                    "LEFT JOIN crm_gdpr_subject sp ON sp.partner_id = t.%s",
+                    SQL.identifier(partner_column),
+                )
+            )
+            aliases.append("sp")
+
+        def first(column):
+            if len(aliases) == 1:
+                return SQL("%s.%s", SQL(aliases[0]), SQL(column))
+            return SQL(
+                "CASE WHEN se.id IS NOT NULL THEN se.%s ELSE sp.%s END", SQL(column), SQL(column)
+            )
+
+        # The person found by email wins over the one found by contact (as in the probes).
+        return SQL(
+            """
+            SELECT s.key, %s AS reason
+              FROM (SELECT t.id AS key, %s AS id, %s AS erased,
+                           %s AS processing_restricted, %s AS objected
+                      FROM %s t %s
+                     WHERE t.id = ANY(%s::int[])) s
+         LEFT JOIN crm_gdpr_consent c ON c.subject_id = s.id AND %s
+            """,
+            reasons,
+            first("id"),
+            first("erased"),
+            first("processing_restricted"),
+            first("objected"),
+            SQL.identifier(targets._table),
+            SQL(" ").join(joins),
+            self._int_array(targets.ids),
+            consent_filter,
+        )
 
     @api.model
     def _gdpr_filter_allowed(self, targets, purpose=None, channel="email"):
@@ -392,7 +465,8 @@ class CrmGdprConsent(models.Model):
 
     @api.model
     def _gdpr_targets_sql(self, targets):
-        """SQL yielding (key, subject_id) for each target, one row per target."""
+        """SQL yielding (key, subject_id) for each target, one row per target, by index probes
+        (the person found by email wins over the one found by contact)."""
         self.env["crm.gdpr.subject"].flush_model(["email_normalized", "partner_id"])
         if isinstance(targets, list):
             emails = [email_normalize(email) or email for email in targets]
@@ -405,19 +479,7 @@ class CrmGdprConsent(models.Model):
                 list(targets),
                 emails,
             )
-        model = targets
-        email_column = "email_normalized" if self._stored(model, "email_normalized") else None
-        if model._name == "res.partner":
-            partner_column = "id"
-        elif self._stored(model, "partner_id") and (
-            model._fields["partner_id"].comodel_name == "res.partner"
-        ):
-            partner_column = "partner_id"
-        else:
-            partner_column = None
-        if not email_column and not partner_column:
-            raise UserError(self.env._("%s records do not identify people.", model._description))
-        model.flush_model([c for c in (email_column, partner_column) if c and c != "id"])
+        email_column, partner_column = self._gdpr_identity_columns(targets)
         probes = []
         if email_column:
             probes.append(
@@ -437,14 +499,31 @@ class CrmGdprConsent(models.Model):
             "SELECT t.id AS key, COALESCE(%s, NULL::int) AS subject_id FROM %s t "
             "WHERE t.id = ANY(%s::int[])",
             SQL(", ").join(probes),
-            SQL.identifier(model._table),
-            self._int_array(model.ids),
+            SQL.identifier(targets._table),
+            self._int_array(targets.ids),
         )
+
+    @api.model
+    def _gdpr_identity_columns(self, model):
+        """(email column, contact column) identifying the person of a `model` record."""
+        email_column = "email_normalized" if self._stored(model, "email_normalized") else None
+        if model._name == "res.partner":
+            partner_column = "id"
+        elif self._stored(model, "partner_id") and (
+            model._fields["partner_id"].comodel_name == "res.partner"
+        ):
+            partner_column = "partner_id"
+        else:
+            partner_column = None
+        if not email_column and not partner_column:
+            raise UserError(self.env._("%s records do not identify people.", model._description))
+        model.flush_model([c for c in (email_column, partner_column) if c and c != "id"])
+        return email_column, partner_column
 
     @api.model
     def _int_array(self, ids):
         """A PostgreSQL array literal: one string parameter, cheap to parse at any size."""
-        return "{%s}" % ",".join(str(int(id_)) for id_ in ids)
+        return "{%s}" % ",".join(map(str, map(int, ids)))
 
     @api.model
     def _stored(self, model, fname):

@@ -151,6 +151,48 @@ class TestConsentApi(GdprCase):
         with self.assertRaises(UserError):
             self.Consent._gdpr_denials(self.env.ref("base.EUR"), self.purpose_news, "email")
 
+    def test_big_batches_decide_like_small_ones(self):
+        """Past HASH_JOIN_FROM targets the decision joins whole tables instead of probing:
+        same answers either way."""
+        Partner = self.env["res.partner"]
+        partners = Partner.create(
+            [{"name": f"Batch {i}", "email": f"batch{i}@example.net"} for i in range(2100)]
+        )
+        states = ("given", "pending", "withdrawn", None)
+        subjects = self.env["crm.gdpr.subject"].create(
+            [{"name": p.name, "email": p.email, "partner_id": p.id} for p in partners[:1200]]
+        )
+        self.env["crm.gdpr.consent"].with_context(crm_gdpr_source="import").create(
+            [
+                {
+                    "subject_id": subject.id,
+                    "purpose_id": self.purpose_news.id,
+                    "channel_id": self.channel_email.id,
+                    "state": states[i % 4],
+                }
+                for i, subject in enumerate(subjects)
+                if states[i % 4]
+            ]
+        )
+        subjects[:10].sudo().write({"objected": True})
+        for purpose in (self.purpose_news, self.purpose_service, None):
+            with self.subTest(purpose=purpose and purpose.name):
+                big = self.Consent._gdpr_denials(partners, purpose, "email")
+                small = {}
+                for start in range(0, len(partners), 700):
+                    small.update(
+                        self.Consent._gdpr_denials(partners[start : start + 700], purpose, "email")
+                    )
+                self.assertEqual(big, small)
+        denials = self.Consent._gdpr_denials(partners, self.purpose_news, "email")
+        self.assertEqual(len(denials), 2100 - 300 + 3)  # 300 given, 3 of them objected
+        self.assertNotIn(partners[12].id, denials)
+        self.assertEqual(denials[partners[13].id], "pending")
+        self.assertEqual(denials[partners[14].id], "withdrawn")
+        self.assertEqual(denials[partners[15].id], "no_consent")
+        self.assertEqual(denials[partners[2000].id], "no_consent")
+        self.assertEqual(denials[partners[0].id], "objected")
+
     def test_query_count_does_not_grow_with_the_number_of_people(self):
         Partner = self.env["res.partner"]
         small = Partner.create([{"name": f"P{i}", "email": f"p{i}@example.org"} for i in range(3)])

@@ -18,17 +18,20 @@ class MailComposeMessage(models.TransientModel):
         if not denials:
             return mail_values_dict
         Consent = self.env["crm.gdpr.consent"]
-        labels = {reason: Consent._gdpr_reason_label(reason) for reason in set(denials.values())}
+        updates = {
+            reason: {
+                "state": "cancel",
+                "failure_type": FAILURE_TYPE_OF_REASON[reason],
+                "failure_reason": Consent._gdpr_reason_label(reason),
+                "is_notification": False,
+            }
+            for reason in set(denials.values())
+        }
+        get_values = mail_values_dict.get
         for res_id, reason in denials.items():
-            values = mail_values_dict.get(res_id)
-            if values is None or values.get("failure_type") == "mail_bl":
-                continue
-            values.update(
-                state="cancel",
-                failure_type=FAILURE_TYPE_OF_REASON[reason],
-                failure_reason=labels[reason],
-                is_notification=False,
-            )
+            values = get_values(res_id)
+            if values is not None and values.get("failure_type") != "mail_bl":
+                values.update(updates[reason])
         return mail_values_dict
 
     def _prepare_mail_values_mailing_traces(self, mail_values_all):
