@@ -1,0 +1,373 @@
+import base64
+import csv
+import io
+import json
+import zipfile
+
+from odoo import fields, models
+from odoo.tools import html2plaintext
+
+# Models whose records *are* the person (their chatter, activities and attachments are theirs).
+PERSON_MODELS = ("res.partner", "crm.lead", "mailing.contact", "crm.gdpr.subject")
+
+
+class CrmGdprSubject(models.Model):
+    """Where a person's data lives, and the access / portability archive built from it."""
+
+    _inherit = "crm.gdpr.subject"
+
+    # ------------------------------------------------------------------
+    # Footprint
+    # ------------------------------------------------------------------
+
+    def _gdpr_emails(self):
+        """Every normalized address known for the person."""
+        self.ensure_one()
+        sudo_self = self.sudo()
+        emails = {sudo_self.email_normalized} if sudo_self.email_normalized else set()
+        emails |= {email for email in sudo_self.partner_id.mapped("email_normalized") if email}
+        return sorted(emails)
+
+    def _gdpr_partners(self):
+        """Contacts that are this person: their linked contact and contacts with their address
+        (companies excluded: the GDPR protects people)."""
+        self.ensure_one()
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
+        partners = self.sudo().partner_id
+        emails = self._gdpr_emails()
+        if emails:
+            partners |= Partner.search([("email_normalized", "in", emails)])
+        return partners.filtered(lambda p: not p.is_company)
+
+    def _gdpr_footprint(self):
+        """The person's records, per kind, as sudo recordsets (empty when the model is absent)."""
+        self.ensure_one()
+        env = self.env(su=True, context=dict(self.env.context, active_test=False))
+        emails = self._gdpr_emails()
+        partners = self._gdpr_partners().with_env(env)
+        footprint = {"partners": partners, "subject": self.with_env(env)}
+        footprint["users"] = env["res.users"].search([("partner_id", "in", partners.ids)])
+        footprint["leads"] = env["crm.lead"].search(
+            ["|", ("email_normalized", "in", emails), ("partner_id", "in", partners.ids)]
+        )
+        footprint["mailing_contacts"] = env["mailing.contact"].search(
+            [("email_normalized", "in", emails)]
+        )
+        footprint["requests"] = env["crm.gdpr.request"].search([("subject_id", "=", self.id)])
+        records = self._gdpr_record_refs(footprint)
+        message_domain = [("author_id", "in", partners.ids)]
+        for model, ids in records.items():
+            message_domain = [
+                "|",
+                "&",
+                ("model", "=", model),
+                ("res_id", "in", ids),
+                *message_domain,
+            ]
+        for email in emails:
+            message_domain = ["|", ("email_from", "ilike", email), *message_domain]
+        footprint["messages"] = env["mail.message"].search(message_domain)
+        activity_domain = [("id", "=", 0)]
+        for model, ids in records.items():
+            activity_domain = [
+                "|",
+                "&",
+                ("res_model", "=", model),
+                ("res_id", "in", ids),
+                *activity_domain,
+            ]
+        footprint["activities"] = env["mail.activity"].search(activity_domain)
+        footprint["events"] = env["calendar.event"].search([("partner_ids", "in", partners.ids)])
+        footprint["traces"] = env["mailing.trace"].search(
+            [
+                "|",
+                ("email", "in", emails),
+                "&",
+                ("model", "=", "crm.lead"),
+                ("res_id", "in", footprint["leads"].ids),
+            ]
+        )
+        mail_domain = [
+            "|",
+            ("recipient_ids", "in", partners.ids),
+            ("mail_message_id", "in", footprint["messages"].ids),
+        ]
+        for email in emails:
+            mail_domain = ["|", ("email_to", "ilike", email), *mail_domain]
+        footprint["mails"] = env["mail.mail"].search(mail_domain)
+        footprint["blacklist"] = env["mail.blacklist"].search([("email", "in", emails)])
+        footprint["consents"] = self.with_env(env).consent_ids
+        footprint["receipts"] = env["crm.gdpr.receipt"].search([("subject_id", "=", self.id)])
+        footprint["moves"] = env["account.move"].search(
+            ["|", ("partner_id", "in", partners.ids), ("commercial_partner_id", "in", partners.ids)]
+        )
+        footprint["orders"] = (
+            env["sale.order"].search([("partner_id", "in", partners.ids)])
+            if "sale.order" in env
+            else None
+        )
+        return footprint
+
+    def _gdpr_record_refs(self, footprint):
+        """{model: ids} of the records that are the person."""
+        refs = {
+            "res.partner": footprint["partners"].ids,
+            "crm.lead": footprint["leads"].ids,
+            "mailing.contact": footprint["mailing_contacts"].ids,
+            "crm.gdpr.subject": footprint["subject"].ids,
+        }
+        return {model: ids for model, ids in refs.items() if ids}
+
+    # ------------------------------------------------------------------
+    # Access and portability archive (Art. 15 and 20)
+    # ------------------------------------------------------------------
+
+    def _gdpr_export_sections(self):
+        """{section: [row dicts]}: everything held about the person, readable and portable."""
+        self.ensure_one()
+        fp = self._gdpr_footprint()
+        fmt = self._gdpr_format_datetime
+
+        def text(value):
+            return html2plaintext(value or "").strip() if value else ""
+
+        sections = {
+            "contact": [
+                {
+                    "name": p.name,
+                    "email": p.email or "",
+                    "phone": p.phone or "",
+                    "mobile": p.mobile or "",
+                    "street": p.street or "",
+                    "street2": p.street2 or "",
+                    "zip": p.zip or "",
+                    "city": p.city or "",
+                    "state": p.state_id.name or "",
+                    "country": p.country_id.name or "",
+                    "language": p.lang or "",
+                    "job_position": p.function or "",
+                    "website": p.website or "",
+                    "tax_id": p.vat or "",
+                    "notes": text(p.comment),
+                    "created_on": fmt(p.create_date),
+                }
+                for p in fp["partners"]
+            ],
+            "leads": [
+                {
+                    "reference": lead.id,
+                    "title": lead.name,
+                    "contact_name": lead.contact_name or "",
+                    "company_name": lead.partner_name or "",
+                    "email": lead.email_from or "",
+                    "phone": lead.phone or "",
+                    "type": lead.type,
+                    "stage": lead.stage_id.name or "",
+                    "expected_revenue": lead.expected_revenue,
+                    "salesperson": lead.user_id.name or "",
+                    "notes": text(lead.description),
+                    "created_on": fmt(lead.create_date),
+                    "closed_on": fmt(lead.date_closed),
+                    "active": lead.active,
+                }
+                for lead in fp["leads"]
+            ],
+            "messages": [
+                {
+                    "date": fmt(message.date),
+                    "document": f"{message.model},{message.res_id}" if message.model else "",
+                    "type": message.message_type,
+                    "author": message.author_id.name or message.email_from or "",
+                    "subject": message.subject or "",
+                    "body": text(message.body),
+                }
+                for message in fp["messages"]
+            ],
+            "activities": [
+                {
+                    "type": activity.activity_type_id.name or "",
+                    "summary": activity.summary or "",
+                    "note": text(activity.note),
+                    "due": str(activity.date_deadline or ""),
+                    "assigned_to": activity.user_id.name or "",
+                    "document": f"{activity.res_model},{activity.res_id}",
+                }
+                for activity in fp["activities"]
+            ],
+            "events": [
+                {
+                    "name": event.name,
+                    "start": fmt(event.start),
+                    "stop": fmt(event.stop),
+                    "location": event.location or "",
+                    "description": text(event.description),
+                }
+                for event in fp["events"]
+            ],
+            "mailings": [
+                {
+                    "mailing": trace.mass_mailing_id.subject or "",
+                    "email": trace.email or "",
+                    "status": trace.trace_status,
+                    "sent_on": fmt(trace.sent_datetime),
+                    "opened_on": fmt(trace.open_datetime),
+                }
+                for trace in fp["traces"]
+            ],
+            "consents": [
+                {
+                    "purpose": consent.purpose_id.name,
+                    "channel": consent.channel_id.name,
+                    "state": consent.state,
+                    "since": fmt(consent.date_state),
+                    "given_on": fmt(consent.date_given),
+                    "expires_on": fmt(consent.date_expiry),
+                    "text_version": consent.purpose_version_id.version or "",
+                }
+                for consent in fp["consents"]
+            ],
+            "receipts": [
+                {
+                    "number": receipt.sequence,
+                    "date": fmt(receipt.date),
+                    "purpose": receipt.purpose_id.name,
+                    "channel": receipt.channel_id.name,
+                    "from": receipt.state_from or "",
+                    "to": receipt.state_to,
+                    "source": receipt.source,
+                    "ip_address": receipt.ip_address or "",
+                    "user_agent": receipt.user_agent or "",
+                    "text_hash": receipt.text_hash or "",
+                    "hash": receipt.hash,
+                }
+                for receipt in fp["receipts"]
+            ],
+            "invoices": [
+                {
+                    "number": move.name,
+                    "type": move.move_type,
+                    "date": str(move.invoice_date or move.date or ""),
+                    "state": move.state,
+                    "total": move.amount_total,
+                    "currency": move.currency_id.name,
+                    "payment_state": move.payment_state or "",
+                }
+                for move in fp["moves"].filtered(lambda m: m.is_invoice(include_receipts=True))
+            ],
+        }
+        if fp["orders"] is not None:
+            sections["orders"] = [
+                {
+                    "number": order.name,
+                    "date": fmt(order.date_order),
+                    "state": order.state,
+                    "total": order.amount_total,
+                    "currency": order.currency_id.name,
+                }
+                for order in fp["orders"]
+            ]
+        sections["other_records"] = self._gdpr_other_records(fp)
+        return sections
+
+    def _gdpr_other_records(self, footprint):
+        """Records elsewhere that point to the person's contacts or carry their address, found
+        the way privacy_lookup finds them (every model holding personal data)."""
+        covered = {
+            "res.partner",
+            "res.users",
+            "crm.lead",
+            "mailing.contact",
+            "mail.message",
+            "mail.activity",
+            "calendar.event",
+            "mailing.trace",
+            "mail.mail",
+            "crm.gdpr.subject",
+            "crm.gdpr.consent",
+            "crm.gdpr.receipt",
+            "account.move",
+            "account.move.line",
+            "sale.order",
+            "sale.order.line",
+            "crm.gdpr.request",
+            "mail.blacklist",
+            "crm.gdpr.optin.token",
+            "calendar.attendee",
+            "privacy.log",
+        }
+        rows = []
+        partners = footprint["partners"]
+        emails = self._gdpr_emails()
+        if not partners and not emails:
+            return rows
+        lookup = (
+            self.env["privacy.lookup.wizard"]
+            .sudo()
+            .create(
+                {
+                    "name": partners[:1].name or self.name,
+                    "email": emails[0] if emails else (partners[:1].email or "-"),
+                }
+            )
+        )
+        self.env.flush_all()
+        self.env.cr.execute(lookup._get_query())
+        by_model = {}
+        for row in self.env.cr.dictfetchall():
+            by_model.setdefault(row["res_model_id"], []).append(row["res_id"])
+        for model in self.env["ir.model"].sudo().browse(list(by_model)):
+            if model.model in covered or model.model not in self.env:
+                continue
+            records = self.env[model.model].sudo().browse(by_model[model.id]).exists()
+            rows += [
+                {
+                    "model": model.name,
+                    "reference": f"{model.model},{record.id}",
+                    "name": record.display_name or "",
+                }
+                for record in records
+            ]
+        lookup.unlink()
+        return rows
+
+    def _gdpr_export_archive(self, request):
+        """A zip with data.json (all sections) and one CSV per section, attached to
+        `request`."""
+        self.ensure_one()
+        sections = self.with_context(lang=self._gdpr_lang())._gdpr_export_sections()
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            payload = {
+                "request": request.name,
+                "controller": request.company_id.name,
+                "generated_on": fields.Datetime.to_string(fields.Datetime.now()),
+                "sections": sections,
+            }
+            archive.writestr(
+                "data.json", json.dumps(payload, indent=2, ensure_ascii=False, default=str)
+            )
+            for name, rows in sections.items():
+                archive.writestr(f"{name}.csv", self._csv(rows))
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"{request.name.replace('/', '-')}-data.zip",
+                    "datas": base64.b64encode(buffer.getvalue()),
+                    "mimetype": "application/zip",
+                    "res_model": request._name,
+                    "res_id": request.id,
+                }
+            )
+        )
+
+    @staticmethod
+    def _csv(rows):
+        output = io.StringIO()
+        if rows:
+            writer = csv.DictWriter(output, fieldnames=list(rows[0]))
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({key: str(value) for key, value in row.items()})
+        return output.getvalue()

@@ -1,0 +1,9 @@
+from odoo import fields, models
+
+from .mailing_mailing import GDPR_FAILURE_TYPES
+
+
+class MailingTrace(models.Model):
+    _inherit = "mailing.trace"
+
+    failure_type = fields.Selection(selection_add=GDPR_FAILURE_TYPES)
