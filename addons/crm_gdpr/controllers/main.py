@@ -18,10 +18,13 @@ def consent_evidence():
 
 
 def render_preferences(subject, form_action, message=None, layout="public"):
-    """The preference page of `subject` (access already checked), in the person's language."""
-    lang = subject._gdpr_lang()
+    """The preference page of `subject` (access already checked), in the person's language;
+    a signed-in user reads it in the language of their session."""
+    lang = request.env.context.get("lang") if layout == "portal" else None
+    if lang not in dict(request.env["res.lang"].get_installed()):
+        lang = subject._gdpr_lang()
     request.update_context(lang=lang)
-    values = subject.with_context(lang=lang)._preference_page_values()
+    values = subject.with_context(lang=lang)._preference_page_values(lang=lang)
     values.update(
         subject=subject,
         form_action=form_action,

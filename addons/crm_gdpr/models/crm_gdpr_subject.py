@@ -175,7 +175,8 @@ class CrmGdprSubject(models.Model):
                 "name": name or partner.name or email_normalized,
                 "email": email_normalized or False,
                 "partner_id": partner.id or False,
-                "lang": partner.lang or self.env.context.get("lang") or False,
+                # A person with a contact follows the contact's language as it changes.
+                "lang": False if partner else self.env.context.get("lang") or False,
             }
         ).with_env(self.env)
 
@@ -216,9 +217,10 @@ class CrmGdprSubject(models.Model):
     # Preference page and web form
     # ------------------------------------------------------------------
 
-    def _preference_page_values(self):
-        """What the preference page shows: every active purpose, and per channel the person's
-        consent and the one-click action available."""
+    def _preference_page_values(self, lang=None):
+        """What the preference page shows, in `lang` (default: the person's language): every
+        active purpose, and per channel the person's consent and the one-click action
+        available."""
         self.ensure_one()
         Purpose = self.env["crm.gdpr.purpose"].sudo()
         purposes = Purpose.search([("company_id", "in", [False, *self.env.companies.ids])])
@@ -264,7 +266,7 @@ class CrmGdprSubject(models.Model):
                     )
                 channels.append(line)
             rows.append({"purpose": purpose, "mode": mode, "channels": channels})
-        lang = self._gdpr_lang()
+        lang = lang or self._gdpr_lang()
         return {
             "rows": rows,
             "lang": lang,

@@ -223,6 +223,25 @@ class TestMyPrivacy(GdprCase, HttpCase):
         )
         self.assertEqual([r["id"] for r in result], self.mine.ids)
 
+    def test_page_follows_the_user_language(self):
+        arabic = self.env["res.lang"]._activate_lang("ar_001")
+        if "website" in self.env:
+            # with the website module, pages are served in the website's languages only
+            self.env["website"].search([]).language_ids |= arabic
+        self.authenticate("gdpr_portal", "gdpr_portal_pw")
+        self.assertIn('dir="ltr"', self.url_open("/my/privacy").text)
+        # the user picks Arabic in the page's language selector
+        page = self.url_open("/ar/my/privacy").text
+        self.assertIn('dir="rtl" lang="ar_001"', page)
+        # ... or makes it the language of their account: the next session is in Arabic
+        self.portal_user.lang = "ar_001"
+        self.authenticate("gdpr_portal", "gdpr_portal_pw")
+        self.assertIn('dir="rtl" lang="ar_001"', self.url_open("/my/privacy").text)
+        # and back to English, though their privacy record was first seen in Arabic
+        self.portal_user.lang = "en_US"
+        self.authenticate("gdpr_portal", "gdpr_portal_pw")
+        self.assertIn('dir="ltr" lang="en_US"', self.url_open("/my/privacy").text)
+
     def test_anonymous_visitor_is_sent_to_login(self):
         response = self.url_open("/my/privacy", allow_redirects=False)
         self.assertIn(response.status_code, (302, 303))
