@@ -45,6 +45,7 @@ IDENTITY_COLUMNS = {
 }
 
 MIN_PHONE_DIGITS = 6
+PHONE_KEY_DIGITS = 9
 
 
 class CrmGdprScanner(models.AbstractModel):
@@ -69,8 +70,14 @@ class CrmGdprScanner(models.AbstractModel):
                 result["name"].add(name)
         for phone in phones:
             phone = (phone or "").strip()
-            if len(re.sub(r"\D", "", phone)) >= MIN_PHONE_DIGITS:
+            digits = re.sub(r"\D", "", phone)
+            if len(digits) >= MIN_PHONE_DIGITS:
                 result["phone"].add(phone)
+            if len(digits) >= PHONE_KEY_DIGITS:
+                # the digit forms software derives from it (E.164 numbers, digits-only keys,
+                # the last nine digits used for matching); shorter runs of digits would hit
+                # unrelated numbers
+                result["phone"].update({digits, digits[-PHONE_KEY_DIGITS:]})
         return {kind: sorted(values) for kind, values in result.items() if values}
 
     @api.model
@@ -174,6 +181,7 @@ class CrmGdprScanner(models.AbstractModel):
             return []
         self.env.flush_all()
         updated = []
+        rewritten = {}
         for table, columns in self._text_columns().items():
             if table in PROTECTED_TABLES or (tables is not None and table not in tables):
                 continue
@@ -196,19 +204,49 @@ class CrmGdprScanner(models.AbstractModel):
                 assignments.append(SQL("%s = %s", SQL.identifier(column), value))
             if not assignments:
                 continue
+            models_ = self._models_of_table(table)
             self._execute(
                 SQL(
-                    "UPDATE %s SET %s WHERE %s",
+                    "UPDATE %s SET %s WHERE %s %s",
                     SQL.identifier(table),
                     SQL(", ").join(assignments),
                     condition,
+                    SQL("RETURNING id") if models_ else SQL(),
                 )
             )
             if self.env.cr.rowcount:
                 updated.append((table, self.env.cr.rowcount))
+                if models_:
+                    ids = [row[0] for row in self.env.cr.fetchall()]
+                    rewritten[table] = (models_, ids, {column for column, _type in columns})
         self.env.invalidate_all()
         self.env.registry.clear_cache()
+        self._recompute_derived(rewritten)
         return updated
+
+    @api.model
+    def _models_of_table(self, table):
+        """Models stored in `table` (several when one inherits another's table)."""
+        return [
+            model
+            for model in self.env.registry.values()
+            if model._table == table and model._auto and not model._abstract
+        ]
+
+    @api.model
+    def _recompute_derived(self, rewritten):
+        """Stored fields computed from the rewritten columns (sanitized phone numbers, matching
+        keys, ...) were derived from the identifiers: compute them again from the pseudonyms."""
+        for models_, ids, columns in rewritten.values():
+            for model in models_:
+                fnames = [
+                    name
+                    for name, field in model._fields.items()
+                    if field.store and field.column_type and name in columns
+                ]
+                if fnames:
+                    self.env[model._name].browse(ids).modified(fnames)
+        self.env.flush_all()
 
     @api.model
     def _execute(self, query):

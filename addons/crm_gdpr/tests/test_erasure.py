@@ -187,6 +187,21 @@ class TestErasure(GdprAccountingCase):
         self.assertTrue(self.invoice_pdf.exists())
         self.assertEqual(evidence["legal_hold"]["until"], "2032-03-10")
 
+    def test_derived_phone_numbers_are_found_and_computed_again(self):
+        # Somebody else's lead noting Marta's number: only the residual pass reaches it, and
+        # the sanitized number Odoo derived from it is not written as she wrote it.
+        referral = self.env["crm.lead"].create(
+            {"name": "Referral", "partner_id": self.other.id, "phone": PHONE}
+        )
+        self.assertEqual(referral.phone_sanitized, "+48601234567")
+        hits = self.env["crm.gdpr.scanner"]._scan(self.identifiers)
+        self.assertIn(("crm_lead", "phone_sanitized"), {(t, c) for t, c, _rows in hits})
+        self.assertEqual(self._erase(), [])
+        self.env.invalidate_all()
+        self.assertNotIn("601", referral.phone)
+        self.assertFalse(referral.phone_sanitized)
+        self.assertEqual(referral.partner_id, self.other)
+
     def test_erasure_anonymises_every_model_in_place(self):
         self._erase()
         self.env.invalidate_all()
