@@ -324,6 +324,7 @@ class CrmGdprConsent(models.Model):
         purpose = purpose.sudo() if purpose else None
         self.env["crm.gdpr.subject"].flush_model()
         self.env["crm.gdpr.consent"].flush_model()
+        self.env["crm.gdpr.purpose"].flush_model(["active", "lawful_basis"])
         consent_filter = SQL("c.channel_id = %s", channel.id)
         if purpose:
             consent_filter = SQL("%s AND c.purpose_id = %s", consent_filter, purpose.id)
