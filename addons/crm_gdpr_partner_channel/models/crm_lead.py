@@ -44,6 +44,8 @@ class CrmLead(models.Model):
         A lead naming nobody we can record a consent for (no email, no contact) is denied as
         well, like a lead not saved yet."""
         saved = self._origin.filtered("id")
+        # crm_gdpr reads the active purposes in SQL without flushing them first
+        self.env["crm.gdpr.purpose"].flush_model(["active"])
         denied = (
             self.env["crm.gdpr.consent"].sudo()._gdpr_denials(saved, channel=PARTNER_SHARING)
             if saved
@@ -67,9 +69,7 @@ class CrmLead(models.Model):
             )
         labels = {
             "erased": self.env._("The person's data was erased."),
-            "restricted": self.env._(
-                "Processing is restricted at the person's request (Art. 18)."
-            ),
+            "restricted": self.env._("Processing is restricted at the person's request (Art. 18)."),
             "objected": self.env._("The person objected to the processing (Art. 21)."),
             "no_consent": self.env._("No consent to share with partners."),
             "pending": self.env._(
