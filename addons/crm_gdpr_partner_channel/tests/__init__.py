@@ -1,0 +1,2 @@
+from . import test_partner_sharing
+from . import test_partner_sharing_portal
