@@ -564,6 +564,10 @@ class TestDealPath(DealLedgerCommon):
         Scanner = self.env["crm.gdpr.scanner"]
         identifiers = Scanner._identifier_set([EMAIL], [CONTACT], [PHONE])
         self.assertTrue(Scanner._scan(identifiers), "the person is in the database before")
+        # The reseller's registration keeps a matching key derived from the phone number.
+        registration = lead.channel_registration_id.sudo()
+        phone_digits = re.sub(r"\D", "", PHONE)
+        self.assertTrue(registration.phone_key and phone_digits.endswith(registration.phone_key))
         request = (
             self.env["crm.gdpr.request"]
             .with_user(self.dpo)
@@ -596,6 +600,12 @@ class TestDealPath(DealLedgerCommon):
         self.assertTrue(lead.gdpr_anonymised)
         self.assertFalse(lead.contact_name or lead.email_from or lead.phone)
         self.assertEqual(set(subject.consent_ids.mapped("state")), {"withdrawn"})
+        self.assertNotIn(CONTACT, registration.contact_name)
+        self.assertNotIn(PHONE, registration.phone or "")
+        self.assertFalse(
+            registration.phone_key and phone_digits.endswith(registration.phone_key),
+            "no key derived from the phone number is left behind",
+        )
         # The books are intact: totals, hash, partner link, and the chain still verifies.
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.amount_total, total)
