@@ -23,7 +23,7 @@ def _purpose(env):
     "gdpr: consent filtering of a mass mailing",
     sizes=(1000, 10000),
     baseline="stock blacklist/opt-out/duplicate filtering",
-    repeat=7,
+    repeat=15,
 )
 class MailingConsentFilter:
     """A mailing to `size` leads, half of them with consent: the mail values go through the
@@ -74,6 +74,10 @@ class MailingConsentFilter:
             lead.id: {"email_to": lead.email_from, "subject": "Bench", "body_html": "<p>B</p>"}
             for lead in leads
         }
+        # Production tables have statistics (autovacuum); give these fresh ones theirs too.
+        env.flush_all()
+        for table in ("crm_lead", "crm_gdpr_subject", "crm_gdpr_consent", "mail_blacklist"):
+            env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
         return {"composer": composer, "values": values}
 
     @staticmethod
@@ -89,11 +93,10 @@ class MailingConsentFilter:
 
     def check(self, results):
         problems = []
-        # A few queries more than stock, whatever the number of recipients (big batches add
-        # the two statements that switch nested loops off around the hash join).
+        # A few queries more than stock, whatever the number of recipients.
         extra = [r.ours.queries - r.baseline.queries for r in results]
-        if max(extra) > 6:
-            problems.append(f"consent filtering adds too many queries: {extra}")
+        if len(set(extra)) > 1 or max(extra) > 4:
+            problems.append(f"consent filtering queries grow with recipients: {extra}")
         for result in results:
             if result.size >= 10000 and result.ratio > 1.05:
                 problems.append(

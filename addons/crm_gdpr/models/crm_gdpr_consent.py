@@ -46,7 +46,8 @@ DENIAL_REASONS = (
 # Lawful bases under which the person's objection (Art. 21) stops processing.
 OBJECTABLE_BASES = {"consent", "legitimate_interests", "public_task"}
 
-# From this many targets, the consent decision joins whole tables instead of probing indexes.
+# From this many targets, the consent decision is one join the planner shapes from the tables'
+# statistics (hash joins for a mailing) instead of one index probe per target.
 HASH_JOIN_FROM = 2000
 
 
@@ -310,7 +311,7 @@ class CrmGdprConsent(models.Model):
         :return: {record id or email: reason code}, reason codes being the keys of
             DENIAL_REASONS; targets missing from the dict may be processed.
 
-        Costs two queries whatever the number of targets. Pending, withdrawn and expired
+        Costs one query whatever the number of targets. Pending, withdrawn and expired
         consents, restriction (Art. 18), objection (Art. 21) and erasure all deny. Under a lawful
         basis other than consent, a missing or pending consent does not deny, a withdrawn one
         counts as an objection.
@@ -348,15 +349,7 @@ class CrmGdprConsent(models.Model):
                 "HAVING bool_and(reason IS NOT NULL)",
                 query,
             )
-        if isinstance(targets, list) or len(targets) < HASH_JOIN_FROM:
-            return dict(self.env.execute_query(query))
-        # A big batch is best joined by hashing; tables filled in this very transaction have
-        # no statistics and would make the planner loop instead: forbid loops for this query.
-        self.env.cr.execute("SET LOCAL enable_nestloop = off")
-        try:
-            return dict(self.env.execute_query(query))
-        finally:
-            self.env.cr.execute("SET LOCAL enable_nestloop TO DEFAULT")
+        return dict(self.env.execute_query(query))
 
     @api.model
     def _gdpr_reason_sql(self, basis):
@@ -407,7 +400,8 @@ class CrmGdprConsent(models.Model):
 
     @api.model
     def _gdpr_hash_query(self, targets, reasons, consent_filter):
-        """(key, reason) rows by joining whole tables: cheapest for a big batch (a mailing)."""
+        """(key, reason) rows by joins the planner shapes from the statistics: for a big batch
+        (a mailing), hash joins of whole tables."""
         email_column, partner_column = self._gdpr_identity_columns(targets)
         joins, aliases = [], []
         if email_column:
