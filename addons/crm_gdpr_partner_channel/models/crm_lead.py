@@ -44,8 +44,6 @@ class CrmLead(models.Model):
         A lead naming nobody we can record a consent for (no email, no contact) is denied as
         well, like a lead not saved yet."""
         saved = self._origin.filtered("id")
-        # crm_gdpr reads the active purposes in SQL without flushing them first
-        self.env["crm.gdpr.purpose"].flush_model(["active"])
         denied = (
             self.env["crm.gdpr.consent"].sudo()._gdpr_denials(saved, channel=PARTNER_SHARING)
             if saved
