@@ -182,6 +182,7 @@ class CrmGdprScanner(models.AbstractModel):
         self.env.flush_all()
         updated = []
         rewritten = {}
+        models_by_table = self._models_by_table()
         for table, columns in self._text_columns().items():
             if table in PROTECTED_TABLES or (tables is not None and table not in tables):
                 continue
@@ -204,7 +205,7 @@ class CrmGdprScanner(models.AbstractModel):
                 assignments.append(SQL("%s = %s", SQL.identifier(column), value))
             if not assignments:
                 continue
-            models_ = self._models_of_table(table)
+            models_ = models_by_table.get(table)
             self._execute(
                 SQL(
                     "UPDATE %s SET %s WHERE %s %s",
@@ -225,13 +226,13 @@ class CrmGdprScanner(models.AbstractModel):
         return updated
 
     @api.model
-    def _models_of_table(self, table):
-        """Models stored in `table` (several when one inherits another's table)."""
-        return [
-            model
-            for model in self.env.registry.values()
-            if model._table == table and model._auto and not model._abstract
-        ]
+    def _models_by_table(self):
+        """{table: [models stored in it]} (several when one inherits another's table)."""
+        result = {}
+        for model in self.env.registry.values():
+            if model._auto and not model._abstract:
+                result.setdefault(model._table, []).append(model)
+        return result
 
     @api.model
     def _recompute_derived(self, rewritten):
