@@ -65,3 +65,23 @@ class TestHarness(TransactionCase):
         harness.REGISTRY.remove(bench)
         results = harness.run_benchmark(self.env, bench)
         self.assertEqual(harness.broken_budgets(bench, results), ["over budget"])
+
+    def test_ours_and_baseline_take_turns(self):
+        calls = []
+        bench = harness.benchmark("turns", sizes=(1,), baseline="stock", repeat=3)(
+            type(
+                "Turns",
+                (),
+                {
+                    "setup": lambda self, env, size: None,
+                    "run": lambda self, env, data: calls.append("ours"),
+                    "baseline": lambda self, env, data: calls.append("stock"),
+                },
+            )
+        )
+        harness.REGISTRY.remove(bench)
+        (result,) = harness.run_benchmark(self.env, bench)
+        # one warm-up round, then three measured ones, alternating
+        self.assertEqual(calls, ["ours", "stock"] * 4)
+        self.assertEqual(len(result.ours.query_counts), 3)
+        self.assertEqual(len(result.baseline.query_counts), 3)

@@ -19,7 +19,7 @@ Everything happens inside savepoints that are rolled back: setup once per size, 
 warm-up run and `repeat` timed runs on the same data, so a benchmark leaves the database as it found
 it. Query counts come from the cursor's own counter (`cr.sql_log_count`, as `assertQueryCount`
 does) and must be equal across repetitions; times are the best of `repeat` runs, ORM caches
-cleared before each.
+cleared before each, ours and the baseline taking turns.
 
 Where our addons override the stock method a baseline needs, call the stock implementation through
 its own class (e.g. `odoo.addons.sale.models.sale_order_line.SaleOrderLine._compute_price_unit`):
@@ -84,22 +84,29 @@ def _fresh(env):
     env.registry.clear_all_caches()
 
 
-def _measure(env, func, data, repeat):
-    """Best time and query count of `repeat` runs, after one unmeasured warm-up run (the first run
-    fills caches that outlive a rollback, e.g. compiled domains and ir.model.fields lookups)."""
-    counts, times = [], []
+def _measure(env, funcs, data, repeat):
+    """Best time and query count of each of `funcs` over `repeat` runs, after one unmeasured
+    warm-up run (the first run fills caches that outlive a rollback, e.g. compiled domains and
+    ir.model.fields lookups). The functions take turns (ours, baseline, ours, ...), so a slow
+    spell of a shared machine hits both sides of a ratio alike."""
+    counts = [[] for _func in funcs]
+    times = [[] for _func in funcs]
     for attempt in range(repeat + 1):
-        with contextlib.closing(env.cr.savepoint(flush=False)):
-            _fresh(env)
-            count0 = env.cr.sql_log_count
-            start = time.perf_counter()
-            func(env, data)
-            env.flush_all()
-            if attempt:
-                times.append(time.perf_counter() - start)
-                counts.append(env.cr.sql_log_count - count0)
-        env.invalidate_all()
-    return Measure(queries=counts[0], seconds=min(times), query_counts=counts)
+        for index, func in enumerate(funcs):
+            with contextlib.closing(env.cr.savepoint(flush=False)):
+                _fresh(env)
+                count0 = env.cr.sql_log_count
+                start = time.perf_counter()
+                func(env, data)
+                env.flush_all()
+                if attempt:
+                    times[index].append(time.perf_counter() - start)
+                    counts[index].append(env.cr.sql_log_count - count0)
+            env.invalidate_all()
+    return [
+        Measure(queries=func_counts[0], seconds=min(func_times), query_counts=func_counts)
+        for func_counts, func_times in zip(counts, times, strict=True)
+    ]
 
 
 def run_benchmark(env, bench_cls, sizes=None):
@@ -110,12 +117,18 @@ def run_benchmark(env, bench_cls, sizes=None):
         with contextlib.closing(env.cr.savepoint(flush=False)):
             data = bench.setup(env, size)
             env.flush_all()
-            ours = _measure(env, bench.run, data, bench_cls.bench_repeat)
-            base = None
-            if hasattr(bench, "baseline"):
-                base = _measure(env, bench.baseline, data, bench_cls.bench_repeat)
+            funcs = [bench.run] + ([bench.baseline] if hasattr(bench, "baseline") else [])
+            ours, *base = _measure(env, funcs, data, bench_cls.bench_repeat)
         env.invalidate_all()
-        results.append(Result(bench_cls.bench_name, size, ours, bench_cls.bench_baseline, base))
+        results.append(
+            Result(
+                bench_cls.bench_name,
+                size,
+                ours,
+                bench_cls.bench_baseline,
+                base[0] if base else None,
+            )
+        )
     return results
 
 

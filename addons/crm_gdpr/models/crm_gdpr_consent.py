@@ -85,6 +85,20 @@ class CrmGdprConsent(models.Model):
     )
     receipt_ids = fields.One2many("crm.gdpr.receipt", "consent_id", string="Receipts")
     receipt_count = fields.Integer(compute="_compute_receipt_count")
+    # Copies of the person's side of the decision, so that a mailing to thousands finds the
+    # people who consented with one join on their address (see _gdpr_undecided_by_email).
+    subject_email_normalized = fields.Char(
+        related="subject_id.email_normalized",
+        string="Person's Normalized Email",
+        store=True,
+        index=True,
+    )
+    subject_allows_processing = fields.Boolean(
+        string="Person Allows Processing",
+        compute="_compute_subject_allows_processing",
+        store=True,
+        help="The person was not erased, did not restrict processing and did not object.",
+    )
 
     _sql_constraints = (
         (
@@ -102,6 +116,14 @@ class CrmGdprConsent(models.Model):
         )
         for consent in self:
             consent.receipt_count = counts.get(consent, 0)
+
+    @api.depends("subject_id.erased", "subject_id.processing_restricted", "subject_id.objected")
+    def _compute_subject_allows_processing(self):
+        for consent in self:
+            subject = consent.subject_id
+            consent.subject_allows_processing = not (
+                subject.erased or subject.processing_restricted or subject.objected
+            )
 
     @api.constrains("purpose_id", "channel_id")
     def _check_channel_of_purpose(self):
@@ -311,7 +333,7 @@ class CrmGdprConsent(models.Model):
         :return: {record id or email: reason code}, reason codes being the keys of
             DENIAL_REASONS; targets missing from the dict may be processed.
 
-        Costs one query whatever the number of targets. Pending, withdrawn and expired
+        Costs one or two queries whatever the number of targets. Pending, withdrawn and expired
         consents, restriction (Art. 18), objection (Art. 21) and erasure all deny. Under a lawful
         basis other than consent, a missing or pending consent does not deny, a withdrawn one
         counts as an objection.
@@ -335,6 +357,10 @@ class CrmGdprConsent(models.Model):
                 consent_filter,
             )
         basis = purpose.lawful_basis if purpose else "consent"
+        if purpose and basis == "consent" and not isinstance(targets, list):
+            targets = self._gdpr_undecided_by_email(targets, purpose, channel)
+            if not targets:
+                return {}
         reasons = self._gdpr_reason_sql(basis)
         if isinstance(targets, list) or len(targets) < HASH_JOIN_FROM:
             query = self._gdpr_probe_query(targets, reasons, consent_filter)
@@ -399,6 +425,39 @@ class CrmGdprConsent(models.Model):
         )
 
     @api.model
+    def _gdpr_undecided_by_email(self, targets, purpose, channel):
+        """The `targets` whose address does not lead to a valid consent to `purpose` (lawful
+        basis: consent) on `channel`: one join on the address, the whole answer for people who
+        opted in. Only these need the full decision (the person found by contact, the reason of
+        each refusal); the others may be processed."""
+        email_column, _partner_column = self._gdpr_identity_columns(targets)
+        if not email_column:
+            return targets
+        self.env["crm.gdpr.subject"].flush_model()
+        self.flush_model()
+        undecided = self.env.execute_query(
+            SQL(
+                """
+                SELECT t.id
+                  FROM unnest(%s::int[]) AS k(id) JOIN %s t ON t.id = k.id
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM crm_gdpr_consent c
+                        WHERE c.subject_email_normalized = t.%s
+                          AND c.purpose_id = %s AND c.channel_id = %s
+                          AND c.state = 'given' AND c.subject_allows_processing
+                          AND (c.date_expiry IS NULL OR c.date_expiry > %s))
+                """,
+                self._int_array(targets.ids),
+                SQL.identifier(targets._table),
+                SQL.identifier(email_column),
+                purpose.id,
+                channel.id,
+                fields.Datetime.now(),
+            )
+        )
+        return targets.browse([row[0] for row in undecided])
+
+    @api.model
     def _gdpr_hash_query(self, targets, reasons, consent_filter):
         """(key, reason) rows by joins the planner shapes from the statistics: for a big batch
         (a mailing), hash joins of whole tables."""
@@ -415,7 +474,9 @@ class CrmGdprConsent(models.Model):
         if partner_column:
             joins.append(
                 SQL(
-                    "LEFT JOIN crm_gdpr_subject sp ON sp.partner_id = t.%s",
+                    # IS NOT NULL lets the planner skip the persons without a contact.
+                    "LEFT JOIN crm_gdpr_subject sp "
+                    "ON sp.partner_id = t.%s AND sp.partner_id IS NOT NULL",
                     SQL.identifier(partner_column),
                 )
             )
@@ -429,13 +490,14 @@ class CrmGdprConsent(models.Model):
             )
 
         # The person found by email wins over the one found by contact (as in the probes).
+        # The ids come as a joined array, not "id = ANY(array)": the planner would estimate the
+        # selectivity of each of the thousands of elements, which costs more than the join.
         return SQL(
             """
             SELECT s.key, %s AS reason
               FROM (SELECT t.id AS key, %s AS id, %s AS erased,
                            %s AS processing_restricted, %s AS objected
-                      FROM %s t %s
-                     WHERE t.id = ANY(%s::int[])) s
+                      FROM %s %s) s
          LEFT JOIN crm_gdpr_consent c ON c.subject_id = s.id AND %s
             """,
             reasons,
@@ -443,9 +505,12 @@ class CrmGdprConsent(models.Model):
             first("erased"),
             first("processing_restricted"),
             first("objected"),
-            SQL.identifier(targets._table),
+            SQL(
+                "unnest(%s::int[]) AS k(id) JOIN %s t ON t.id = k.id",
+                self._int_array(targets.ids),
+                SQL.identifier(targets._table),
+            ),
             SQL(" ").join(joins),
-            self._int_array(targets.ids),
             consent_filter,
         )
 

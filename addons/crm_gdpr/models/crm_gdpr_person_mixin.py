@@ -33,7 +33,7 @@ class CrmGdprPersonMixin(models.AbstractModel):
     def _gdpr_allowed(self, purpose=None, channel="email"):
         """The records of `self` whose person's data may be processed for `purpose` on
         `channel` (a crm.gdpr.channel or its code: email, phone, sms, partner_sharing,
-        profiling). Two queries whatever the size of `self`. This is the API other addons
+        profiling). A few queries whatever the size of `self`. This is the API other addons
         (e.g. the partner channel bridge) rely on; see crm.gdpr.consent._gdpr_denials."""
         return self.env["crm.gdpr.consent"]._gdpr_filter_allowed(
             self, purpose=purpose, channel=channel

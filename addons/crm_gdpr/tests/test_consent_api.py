@@ -193,15 +193,56 @@ class TestConsentApi(GdprCase):
         self.assertEqual(denials[partners[2000].id], "no_consent")
         self.assertEqual(denials[partners[0].id], "objected")
 
+    def test_the_address_shortcut_of_big_batches_agrees_with_the_full_decision(self):
+        """A mailing first looks for consents by address (copies of the person's address and
+        restrictions kept on the consent); those copies follow every change of the person."""
+        Partner = self.env["res.partner"]
+        keys = ("clean", "moved", "restricted", "objected", "expired", "erased", "pending")
+        people = {
+            key: Partner.create({"name": key, "email": f"{key}@short.example"}) for key in keys
+        }
+        with freeze_time("2020-01-01"):
+            self._give(people["expired"], self.purpose_news, self.channel_email)
+        for key in ("clean", "moved", "restricted", "objected", "erased"):
+            self._give(people[key], self.purpose_news, self.channel_email)
+        self._give(people["pending"], self.purpose_news, self.channel_email, state="pending")
+        Subject = self.env["crm.gdpr.subject"].sudo()
+        subjects = {key: Subject._find_or_create(partner=people[key]) for key in keys}
+        subjects["moved"].write({"email": "new.address@short.example"})
+        subjects["restricted"].write({"processing_restricted": True})
+        subjects["objected"].write({"objected": True})
+        subjects["erased"].write({"erased": True})
+        moved_lead = self.env["crm.lead"].create(
+            {"name": "Moved", "email_from": "new.address@short.example"}
+        )
+        old_address = Partner.create({"name": "Old", "email": "moved@short.example"})
+        targets = Partner.browse([people[key].id for key in keys]) | old_address
+
+        def undecided(records):
+            return self.Consent._gdpr_undecided_by_email(
+                records, self.purpose_news, self.channel_email
+            )
+
+        # The contact "moved" kept the old address: the shortcut leaves it to the full decision,
+        # which finds the person by contact.
+        self.assertEqual(undecided(targets), targets - people["clean"])
+        self.assertFalse(undecided(moved_lead))
+        denials = self.Consent._gdpr_denials(targets, self.purpose_news, "email")
+        self.assertEqual(set(denials), set((targets - people["clean"] - people["moved"]).ids))
+        self.assertEqual(denials[old_address.id], "no_consent")
+        self.assertEqual(denials[people["expired"].id], "expired")
+        self.assertEqual(denials[people["restricted"].id], "restricted")
+
     def test_query_count_does_not_grow_with_the_number_of_people(self):
         Partner = self.env["res.partner"]
         small = Partner.create([{"name": f"P{i}", "email": f"p{i}@example.org"} for i in range(3)])
         big = Partner.create([{"name": f"Q{i}", "email": f"q{i}@example.org"} for i in range(300)])
         self.env.flush_all()
         self.env.invalidate_all()
-        with self.assertQueryCount(3):
+        # the channel, the purpose, the consents found by address, the full decision for the rest
+        with self.assertQueryCount(4):
             self.Consent._gdpr_denials(small, self.purpose_news, "email")
         self.env.invalidate_all()
-        with self.assertQueryCount(3):
+        with self.assertQueryCount(4):
             denials = self.Consent._gdpr_denials(big, self.purpose_news, "email")
         self.assertEqual(len(denials), 300)

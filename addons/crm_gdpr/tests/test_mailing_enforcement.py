@@ -98,6 +98,21 @@ class TestMailingEnforcement(GdprCase):
         action = mailing.action_view_gdpr_skipped()
         self.assertEqual(self.env["mailing.trace"].search_count(action["domain"]), 5)
 
+    def test_blacklisted_address_without_consent_keeps_the_stock_reason(self):
+        lead = self.env["crm.lead"].create(
+            {"name": "Lead blocked twice", "email_from": "blocked.twice@example.com"}
+        )
+        self.env["mail.blacklist"].sudo()._add("blocked.twice@example.com")
+        mailing = self._mailing(mailing_domain=[("id", "in", [lead.id, self.leads["none"].id])])
+        mailing.action_send_mail()
+        self.assertEqual(
+            {(t.res_id, t.trace_status, t.failure_type) for t in mailing.mailing_trace_ids},
+            {
+                (lead.id, "cancel", "mail_bl"),
+                (self.leads["none"].id, "cancel", "gdpr_no_consent"),
+            },
+        )
+
     def test_legitimate_interest_mailing_skips_only_objections(self):
         mailing = self._mailing(gdpr_purpose_id=self.purpose_service.id)
         mailing.action_send_mail()
