@@ -235,11 +235,12 @@ class CrmDealLedgerLine(models.Model):
 
     @api.model
     def _ledger_branches(self):
-        """SQL of each kind of entry, all with the same columns (see _ledger_columns)."""
+        """SQL of each kind of entry, all with the same columns (see _ledger_columns). A row's id
+        is its source's id times 8 plus its kind, as bigint (int4 overflows past 268 million)."""
         deal_item = _DEAL_ITEM_CONDITION.format(move="lm", account="la")
         counterpart_is_exchange = _EXCHANGE_MOVE_CONDITION.format(move="cm")
         orders = """
-            SELECT so.id * 8 + CASE WHEN so.state = 'sale' THEN 2 ELSE 1 END AS id,
+            SELECT so.id::bigint * 8 + CASE WHEN so.state = 'sale' THEN 2 ELSE 1 END AS id,
                    CASE WHEN so.state = 'sale' THEN 'order' ELSE 'quote' END AS kind,
                    so.opportunity_id AS lead_id,
                    so.date_order::date AS date,
@@ -271,7 +272,7 @@ class CrmDealLedgerLine(models.Model):
                AND so.state IN ('draft', 'sent', 'sale')
         """
         invoices = f"""
-            SELECT l.id * 8 + 3 AS id,
+            SELECT l.id::bigint * 8 + 3 AS id,
                    CASE WHEN lm.move_type = 'out_refund' THEN 'credit_note' ELSE 'invoice' END
                        AS kind,
                    lm.opportunity_id AS lead_id,
@@ -306,7 +307,7 @@ class CrmDealLedgerLine(models.Model):
             # complete the payment's value in company currency at the payment's own rate.
             branches.append(
                 f"""
-            SELECT p.id * 8 + {code} AS id,
+            SELECT p.id::bigint * 8 + {code} AS id,
                    'payment' AS kind,
                    lm.opportunity_id AS lead_id,
                    c.date AS date,
@@ -350,7 +351,7 @@ class CrmDealLedgerLine(models.Model):
             # Exchange difference entries reconciled with the deal's item itself.
             branches.append(
                 f"""
-            SELECT p.id * 8 + {code + 2} AS id,
+            SELECT p.id::bigint * 8 + {code + 2} AS id,
                    'exchange' AS kind,
                    lm.opportunity_id AS lead_id,
                    c.date AS date,

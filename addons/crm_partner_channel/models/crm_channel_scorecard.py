@@ -109,7 +109,7 @@ class CrmChannelScorecard(models.Model):
                  UNION SELECT partner_id, company_id FROM deal_stats
                  UNION SELECT partner_id, company_id FROM registration_stats
             )
-            SELECT k.partner_id * 100000 + coalesce(k.company_id, 0) AS id,
+            SELECT k.partner_id::bigint * 100000 + coalesce(k.company_id, 0) AS id,
                    k.partner_id, k.company_id, p.grade_id, p.country_id,
                    c.currency_id,
                    coalesce(o.offer_count, 0) AS offer_count,

@@ -57,6 +57,26 @@ class TestScorecard(ChannelCase):
         self.assertAlmostEqual(row.pipeline, 22000.0)
         self.assertEqual(row.grade_id, self.silver)
 
+    def test_partners_with_large_ids_have_their_row(self):
+        """A row's id combines partner and company: it must not overflow for the partner ids of
+        a database with years of contacts (above 2**31 / 100000)."""
+        self.env.cr.execute(
+            "SELECT setval('res_partner_id_seq', GREATEST(last_value, 30000)) "
+            "FROM res_partner_id_seq"
+        )
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Fabrikam Resellers",
+                "is_company": True,
+                "country_id": self.country_fr.id,
+                "grade_id": self.silver.id,
+                "channel_territory_ids": [(6, 0, self.territory_fr.ids)],
+            }
+        )
+        self.assertGreater(partner.id, 2**31 // 100000)
+        self._lead("Fabrikam deal", self.country_fr)._channel_offer_manually(partner)
+        self.assertEqual(self.row(partner).offer_count, 1)
+
     def test_vendor_pivot_by_tier(self):
         groups = self.env["crm.channel.scorecard"].read_group(
             [("partner_id", "in", (self.partner_a | self.partner_b).ids)],
