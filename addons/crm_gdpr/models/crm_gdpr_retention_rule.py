@@ -7,7 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
-from .crm_gdpr_eraser import LEAD_FIELDS, QUIET
+from .crm_gdpr_eraser import LEAD_FIELDS, PARTNER_FIELDS, QUIET
 
 _logger = logging.getLogger(__name__)
 
@@ -195,24 +195,7 @@ class CrmGdprRetentionRule(models.Model):
         if records._name == "crm.lead":
             values = dict.fromkeys(LEAD_FIELDS, False)
         elif records._name == "res.partner":
-            values = dict.fromkeys(
-                (
-                    "email",
-                    "phone",
-                    "mobile",
-                    "street",
-                    "street2",
-                    "zip",
-                    "city",
-                    "website",
-                    "function",
-                    "comment",
-                    "vat",
-                    "ref",
-                    "image_1920",
-                ),
-                False,
-            )
+            values = dict.fromkeys(PARTNER_FIELDS, False)
             values["name"] = self.env._("Anonymised contact")
         else:
             values = {"email": False, "name": self.env._("Anonymised contact")}
