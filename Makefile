@@ -4,12 +4,13 @@ SHELL := /bin/bash
 export ODOO_SRC ?= /opt/odoo
 export PORT ?= 8069
 
-.PHONY: help demo demo-reset test test-addon lint bench i18n setup
+.PHONY: help demo demo-reset test test-addon test-stock lint bench i18n setup
 
 help:
 	@echo "make demo        install what is missing, build crm_demo, serve http://localhost:$(PORT) (admin/admin)"
 	@echo "make test        lint, install check, then every test through pytest-odoo on a fresh database"
 	@echo "make test-addon ADDON=crm_gdpr   one addon's tests on a database with only that addon"
+	@echo "make test-stock  stock Odoo's tests of the modules we extend, with the whole suite installed"
 	@echo "make bench       benchmarks (tests/benchmarks), one table of queries, times and ratios"
 	@echo "make i18n        re-export each addon's .pot and merge it into ar.po and he.po"
 	@echo "make demo-reset  drop crm_demo so the next make demo rebuilds it"
@@ -28,6 +29,9 @@ test:
 
 test-addon:
 	@scripts/test_addon.sh $(ADDON)
+
+test-stock:
+	@scripts/test_stock.sh
 
 lint: setup
 	@scripts/lint.sh
