@@ -11,7 +11,8 @@ class GdprPortal(CustomerPortal):
 
     def _my_subject(self):
         partner = request.env.user.partner_id
-        return request.env["crm.gdpr.subject"].sudo()._find_or_create(partner=partner)
+        # By the contact only: the address in My Account may be someone else's.
+        return request.env["crm.gdpr.subject"].sudo()._for_portal_partner(partner)
 
     @http.route("/my/privacy", type="http", auth="user", methods=["GET"], website=True)
     def my_privacy(self, message=None, **kwargs):
