@@ -20,6 +20,7 @@
         "data/ir_sequence_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_template_email_confirmation.xml",
         "wizard/crm_gdpr_consent_record_views.xml",
         "views/crm_gdpr_channel_views.xml",
         "views/crm_gdpr_purpose_views.xml",

@@ -1,6 +1,8 @@
 import secrets
+import time
 
 from cryptography.fernet import Fernet, InvalidToken
+from werkzeug import urls
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -9,6 +11,9 @@ from odoo.tools import SQL, Query, consteq, format_datetime
 from odoo.addons.base.models.res_partner import _lang_get
 
 from .crm_gdpr_consent import WITNESS_KEY, Witness
+
+# A link confirming a portal user's address works this long (seconds).
+EMAIL_CONFIRMATION_VALIDITY = 72 * 3600
 
 
 class CrmGdprSubject(models.Model):
@@ -255,6 +260,71 @@ class CrmGdprSubject(models.Model):
         return Subject.create(
             {"name": partner.name or email, "email": email, "partner_id": partner.id}
         )
+
+    def _portal_email_to_confirm(self, partner):
+        """The address of the portal user's contact when it is not yet this person's."""
+        self.ensure_one()
+        email = partner.email_normalized
+        return email if email and email != self.sudo().email_normalized else False
+
+    def _email_confirmation_token(self, email, expires):
+        self.ensure_one()
+        return tools.hmac(self.env(su=True), "crm_gdpr-email", (self.id, email, int(expires)))
+
+    def _send_email_confirmation(self, partner):
+        """Mail a link to the contact's address: the address becomes this person's only from
+        its mailbox. Returns the link (tests use it), False when there is nothing to confirm."""
+        self.ensure_one()
+        email = self._portal_email_to_confirm(partner)
+        if not email:
+            return False
+        expires = int(time.time()) + EMAIL_CONFIRMATION_VALIDITY
+        url = "%s/my/privacy/confirm-email?%s" % (
+            self.get_base_url(),
+            urls.url_encode(
+                {
+                    "email": email,
+                    "expires": expires,
+                    "token": self._email_confirmation_token(email, expires),
+                }
+            ),
+        )
+        template = self.env.ref("crm_gdpr.mail_template_email_confirmation").sudo()
+        template.with_context(confirm_email=email, confirm_url=url).send_mail(
+            self.id, email_values={"recipient_ids": []}
+        )
+        return url
+
+    def _confirm_email(self, partner, email, expires, token):
+        """The portal user opened the link sent to `email`: the address is theirs. Returns a
+        message code: 'email_confirmed', 'email_taken' (the address is another contact's
+        person, or both have choices: the DPO sorts it out) or 'invalid'."""
+        self.ensure_one()
+        try:
+            expires = int(expires)
+        except (TypeError, ValueError):
+            return "invalid"
+        if (
+            not token
+            or expires < time.time()
+            or email != partner.email_normalized
+            or email != self._portal_email_to_confirm(partner)
+            or not consteq(str(token), self._email_confirmation_token(email, expires))
+        ):
+            return "invalid"
+        me = self.sudo()
+        other = me.search([("email_normalized", "=", email), ("id", "!=", me.id)], limit=1)
+        if not other:
+            me.write({"email": email})
+            me._record_email_change()
+            return "email_confirmed"
+        if other.partner_id or other.erased or me.consent_ids:
+            return "email_taken"
+        # The person known by this address had no contact: it is this portal user, as their
+        # mailbox proves. Their choices come with them; the empty person goes.
+        me.unlink()
+        other.partner_id = partner
+        return "email_confirmed"
 
     @api.model
     def _find_or_create(self, partner=None, email=None, name=None):

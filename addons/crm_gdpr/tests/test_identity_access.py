@@ -1,3 +1,4 @@
+import html
 import re
 
 from odoo.exceptions import AccessError
@@ -56,6 +57,77 @@ class TestPortalEmailIsNotIdentity(GdprCase, HttpCase):
         self.assertFalse(mine.email_normalized, "the address is someone else's")
         # Nor does the address change move Anna's person.
         self.assertEqual(self.consent_anna.subject_id.partner_id, self.partner_anna)
+
+    def _confirm_link(self, email):
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [("email_to", "=", email), ("subject", "=", "Please confirm your email address")]
+            )
+        )
+        self.assertEqual(len(mail), 1)
+        link = re.search(r'href="[^"]*(/my/privacy/confirm-email\?[^"]+)"', mail.body_html)
+        return html.unescape(link.group(1))
+
+    def _email_state(self, page):
+        """State shown on the page for the product newsletter by email."""
+        return re.search(
+            r'data-purpose="%s".*?data-channel="email" data-state="(\w+)"' % self.purpose_news.id,
+            page.text,
+            re.DOTALL,
+        ).group(1)
+
+    def test_an_address_of_someone_elses_person_is_never_attached(self):
+        self.authenticate("gdpr_mallory", "gdpr_mallory_pw")
+        self.mallory.partner_id.with_user(self.mallory).sudo().write(
+            {"email": self.partner_anna.email}
+        )
+        page = self.url_open("/my/privacy")
+        self.assertIn("o_gdpr_confirm_email", page.text)
+        csrf = CSRF.search(page.text).group(1)
+        self.url_open("/my/privacy", data={"csrf_token": csrf, "decision": "confirm_email"})
+        link = self._confirm_link(self.partner_anna.email)
+        # Even with the link (Anna's mailbox), Anna's person has a contact: nothing moves.
+        response = self.url_open(link)
+        self.assertIn("message=email_taken", response.url)
+        self.env.invalidate_all()
+        self.assertEqual(self.consent_anna.subject_id.partner_id, self.partner_anna)
+
+    def test_own_address_is_attached_once_confirmed_from_the_mailbox(self):
+        # Vera subscribed on the web form before having an account.
+        vera = self.env["crm.gdpr.subject"]._find_or_create(email="vera@example.com")
+        consent = self._give(vera, self.purpose_news, self.channel_email)
+        user = new_test_user(
+            self.env,
+            login="gdpr_vera",
+            password="gdpr_vera_pw",
+            groups="base.group_portal",
+            name="Vera Portal",
+            email="vera@example.com",
+        )
+        self.authenticate("gdpr_vera", "gdpr_vera_pw")
+        page = self.url_open("/my/privacy")
+        self.assertIn("o_gdpr_confirm_email", page.text)
+        self.assertEqual(self._email_state(page), "none")
+        csrf = CSRF.search(page.text).group(1)
+        self.url_open("/my/privacy", data={"csrf_token": csrf, "decision": "confirm_email"})
+        link = self._confirm_link("vera@example.com")
+        for forged in (
+            link.replace("token=", "token=x"),
+            link.replace("expires=", "expires=1"),
+        ):
+            self.assertIn("message=invalid", self.url_open(forged).url)
+        self.env.invalidate_all()
+        self.assertFalse(vera.partner_id)
+        response = self.url_open(link)
+        self.assertIn("message=email_confirmed", response.url)
+        self.env.invalidate_all()
+        self.assertEqual(vera.partner_id, user.partner_id)
+        page = self.url_open("/my/privacy")
+        self.assertNotIn("o_gdpr_confirm_email", page.text)
+        self.assertEqual(self._email_state(page), "given")
+        self.assertEqual(consent.state, "given")
 
 
 @tagged("post_install", "-at_install")
