@@ -115,23 +115,21 @@ class TestProofSurvives(GdprCase):
             self.subTest("a receipt appended in SQL, chained, hash recomputed, head moved"),
             self.env.cr.savepoint() as savepoint,
         ):
-            row = dict(
-                self._receipt_row(last),
-                sequence=last.sequence + 1,
-                state_from="withdrawn",
-                state_to="given",
-                source="double_optin",
-                previous_hash=last.hash,
-            )
-            forged = unkeyed_hash(row)
-            self._sql(
+            self.env.flush_all()
+            self.env.cr.execute(
                 "INSERT INTO crm_gdpr_receipt (sequence, date, subject_id, consent_id, "
                 "purpose_id, purpose_version_id, channel_id, lang, text_hash, state_from, "
                 "state_to, source, previous_hash, hash) SELECT %s, date, subject_id, "
                 "consent_id, purpose_id, purpose_version_id, channel_id, lang, text_hash, "
-                "'withdrawn', 'given', 'double_optin', %s, %s FROM crm_gdpr_receipt "
-                "WHERE id = %s",
-                (last.sequence + 1, last.hash, forged, last.id),
+                "'withdrawn', 'given', 'double_optin', %s, 'x' FROM crm_gdpr_receipt "
+                "WHERE id = %s RETURNING id",
+                (last.sequence + 1, last.hash, last.id),
+            )
+            forged_receipt = self.env["crm.gdpr.receipt"].browse(self.env.cr.fetchone()[0])
+            # The unkeyed hash of exactly what was inserted, chained to the last receipt.
+            forged = unkeyed_hash(self._receipt_row(forged_receipt))
+            self._sql(
+                "UPDATE crm_gdpr_receipt SET hash = %s WHERE id = %s", (forged, forged_receipt.id)
             )
             self._sql(
                 "UPDATE crm_gdpr_receipt_chain SET last_sequence = %s, last_hash = %s",
