@@ -162,7 +162,7 @@ class MailMail(models.Model):
         )
         kept = [
             email
-            for email in tools.email_split_and_format(self.email_to or "")
+            for email in tools.mail.email_split_and_format(self.email_to or "")
             if tools.email_normalize(email, strict=False) not in refused
         ]
         self.write(

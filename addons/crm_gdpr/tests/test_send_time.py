@@ -143,6 +143,52 @@ class TestWithdrawalAtSendTime(SendTimeCase):
         self.assertEqual(state[self.partner_ben.id], ("cancel", "gdpr_withdrawn"))
         self.assertEqual(state[self.partner_carla.id], ("cancel", "gdpr_no_consent"))
 
+    def test_composer_in_mass_mode_with_a_transactional_template_is_not_filtered(self):
+        template = self._template(self.env["crm.gdpr.purpose"])
+        composer = (
+            self.env["mail.compose.message"]
+            .with_context(default_model="res.partner", active_ids=self.people.ids)
+            .create(
+                {
+                    "composition_mode": "mass_mail",
+                    "res_ids": self.people.ids,
+                    "template_id": template.id,
+                }
+            )
+        )
+        composer.action_send_mail()
+        mails = self._mails("res.partner", self.people.ids)
+        self.assertEqual(len(mails), 3)
+        self.assertFalse(any(mails.mapped("gdpr_marketing")))
+        mails.write({"auto_delete": False})
+        self._send_queue()
+        self.assertEqual(set(mails.mapped("state")), {"sent"})
+
+    def test_a_marketing_mail_to_several_people_goes_to_those_who_agree(self):
+        template = self._template(self.purpose_news)
+        template.partner_to = "{{ object.id }},%s,%s" % (self.partner_ben.id, self.partner_carla.id)
+        template.send_mail(self.partner_anna.id)
+        mail = self.env["mail.mail"].sudo().search([("subject", "=", "Offer of the week")])
+        self.assertEqual(mail.recipient_ids, self.people)
+        self._send_queue()
+        self.assertEqual(mail.state, "sent")
+        self.assertEqual(mail.recipient_ids, self.partner_anna)
+
+    def test_a_marketing_mail_to_several_addresses_goes_to_those_who_agree(self):
+        template = self._template(self.purpose_news)
+        template.write(
+            {
+                "partner_to": False,
+                "email_to": f"{self.partner_ben.email}, {self.partner_anna.email}",
+            }
+        )
+        template.send_mail(self.partner_anna.id)
+        mail = self.env["mail.mail"].sudo().search([("subject", "=", "Offer of the week")])
+        self.assertFalse(mail.recipient_ids)
+        self._send_queue()
+        self.assertEqual(mail.state, "sent")
+        self.assertEqual(mail.email_to, self.partner_anna.email)
+
     def _template(self, purpose):
         return self.env["mail.template"].create(
             {
