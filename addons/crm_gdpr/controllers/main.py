@@ -17,7 +17,7 @@ def consent_evidence():
     }
 
 
-def render_preferences(subject, form_action, message=None, layout="public"):
+def render_preferences(subject, form_action, message=None, layout="public", extra=None):
     """The preference page of `subject` (access already checked), in the person's language;
     a signed-in user reads it in the language of their session."""
     lang = request.env.context.get("lang") if layout == "portal" else None
@@ -30,6 +30,7 @@ def render_preferences(subject, form_action, message=None, layout="public"):
         form_action=form_action,
         message=message,
         page_name="gdpr_privacy",
+        **(extra or {}),
     )
     template = "crm_gdpr.portal_my_privacy" if layout == "portal" else "crm_gdpr.preferences"
     return request.render(template, values)

@@ -15,6 +15,8 @@ from . import res_config_settings
 from . import mailing_mailing
 from . import mailing_trace
 from . import mail_mail
+from . import mail_template
+from . import mail_thread
 from . import mail_activity_type
 from . import mail_activity
 from . import crm_gdpr_request

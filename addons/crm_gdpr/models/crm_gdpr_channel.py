@@ -1,4 +1,5 @@
 from odoo import api, fields, models, tools
+from odoo.exceptions import UserError
 
 
 class CrmGdprChannel(models.Model):
@@ -44,3 +45,14 @@ class CrmGdprChannel(models.Model):
         if "code" in vals:
             self.env.registry.clear_cache()
         return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_proof(self):
+        Consent = self.env["crm.gdpr.consent"].sudo().with_context(active_test=False)
+        if Consent.search_count([("channel_id", "in", self.ids)], limit=1):
+            raise UserError(
+                self.env._(
+                    "People gave or refused consent on this channel: their receipts refer to it "
+                    "and are proof. Archive the channel instead of deleting it."
+                )
+            )

@@ -23,11 +23,29 @@ CONSENT_SOURCES = [
     ("backend", "Entered by a User"),
     ("expiry", "Expiry (Scheduled Job)"),
     ("request", "Data-Subject Request"),
+    ("unsubscribe", "Unsubscribe Link in an Email"),
 ]
 
 # Only this module's code holds this object: internal writes of consents carry it in their
 # context; a context coming from RPC can never hold it.
 STATE_WRITE = object()
+
+
+class Witness:
+    """What the code that witnessed a change of consent says about it: the source and the
+    evidence (IP address, user agent, language, text version, note, origin). Only Python code
+    can build one; a context sent over RPC holds plain values, which are ignored. So the source
+    and evidence of a receipt are written by the route or the job that saw them, never taken
+    from context keys a user controls."""
+
+    __slots__ = ("evidence", "source")
+
+    def __init__(self, source, evidence=None):
+        self.source = source
+        self.evidence = dict(evidence or {})
+
+
+WITNESS_KEY = "crm_gdpr_witness"
 
 # Consent captured on the web proves nothing until the person confirms it from their mailbox.
 WEB_SOURCES = {"web_form", "portal", "preference_page"}
@@ -41,6 +59,7 @@ DENIAL_REASONS = (
     "pending",
     "withdrawn",
     "expired",
+    "tampered",
 )
 
 # Lawful bases under which the person's objection (Art. 21) stops processing.
@@ -60,14 +79,15 @@ class CrmGdprConsent(models.Model):
     _order = "subject_id, purpose_id, channel_id"
     _rec_name = "purpose_id"
 
+    # A consent keeps its receipts: what it refers to cannot be deleted while it exists.
     subject_id = fields.Many2one(
-        "crm.gdpr.subject", string="Person", required=True, ondelete="cascade", index=True
+        "crm.gdpr.subject", string="Person", required=True, ondelete="restrict", index=True
     )
     partner_id = fields.Many2one(related="subject_id.partner_id", string="Contact")
     email = fields.Char(related="subject_id.email", string="Email")
-    purpose_id = fields.Many2one("crm.gdpr.purpose", required=True, ondelete="cascade", index=True)
+    purpose_id = fields.Many2one("crm.gdpr.purpose", required=True, ondelete="restrict", index=True)
     lawful_basis = fields.Selection(related="purpose_id.lawful_basis")
-    channel_id = fields.Many2one("crm.gdpr.channel", required=True, ondelete="cascade")
+    channel_id = fields.Many2one("crm.gdpr.channel", required=True, ondelete="restrict")
     company_id = fields.Many2one(related="purpose_id.company_id", store=True, index=True)
     state = fields.Selection(CONSENT_STATES, required=True, default="pending", readonly=True)
     source = fields.Selection(CONSENT_SOURCES, string="Last Source", readonly=True)
@@ -142,10 +162,20 @@ class CrmGdprConsent(models.Model):
     # Changes of state, each with its receipt
     # ------------------------------------------------------------------
 
+    def _witness(self):
+        """The Witness this module's code put in the context, or None."""
+        witness = self.env.context.get(WITNESS_KEY)
+        return witness if isinstance(witness, Witness) else None
+
     def _default_source(self):
-        if self.env.context.get("crm_gdpr_source"):
-            return self.env.context["crm_gdpr_source"]
+        witness = self._witness()
+        if witness:
+            return witness.source
         return "import" if self.env.context.get("import_file") else "backend"
+
+    def _witnessed_evidence(self):
+        witness = self._witness()
+        return dict(witness.evidence) if witness else {}
 
     @api.model
     def _check_transition(self, new_state, source):
@@ -162,7 +192,7 @@ class CrmGdprConsent(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         source = self._default_source()
-        evidence = self.env.context.get("crm_gdpr_evidence") or {}
+        evidence = self._witnessed_evidence()
         now = fields.Datetime.now()
         for vals in vals_list:
             vals.setdefault("state", "pending")
@@ -244,7 +274,7 @@ class CrmGdprConsent(models.Model):
         evidence: ip_address, user_agent, note, lang, version_id (text shown), origin."""
         source = source or self._default_source()
         self._check_transition(new_state, source)
-        evidence = {**(self.env.context.get("crm_gdpr_evidence") or {}), **evidence}
+        evidence = {**self._witnessed_evidence(), **evidence}
         to_change = self.filtered(lambda c: c.state != new_state or new_state == "given")
         if not to_change:
             return self.env["crm.gdpr.receipt"]
@@ -347,6 +377,7 @@ class CrmGdprConsent(models.Model):
         purpose = purpose.sudo() if purpose else None
         self.env["crm.gdpr.subject"].flush_model()
         self.env["crm.gdpr.consent"].flush_model()
+        self.env["crm.gdpr.receipt"].flush_model(["consent_id", "sequence", "state_to"])
         self.env["crm.gdpr.purpose"].flush_model(["active", "lawful_basis"])
         consent_filter = SQL("c.channel_id = %s", channel.id)
         if purpose:
@@ -389,6 +420,13 @@ class CrmGdprConsent(models.Model):
             cases.append(SQL("WHEN s.objected THEN 'objected'"))
         if basis == "consent":
             cases += [
+                # The state must be the one its last receipt moved it to: a consent flipped to
+                # "given" in SQL, without its receipt, allows nothing.
+                SQL(
+                    "WHEN c.state = 'given' AND (SELECT r.state_to FROM crm_gdpr_receipt r "
+                    "WHERE r.consent_id = c.id ORDER BY r.sequence DESC LIMIT 1) "
+                    "IS DISTINCT FROM 'given' THEN 'tampered'"
+                ),
                 SQL(
                     "WHEN c.state = 'given' AND (c.date_expiry IS NULL OR c.date_expiry > %s) "
                     "THEN NULL",
@@ -416,7 +454,7 @@ class CrmGdprConsent(models.Model):
                    SELECT x.erased, x.processing_restricted, x.objected
                      FROM crm_gdpr_subject x WHERE x.id = r.subject_id) s ON true
          LEFT JOIN LATERAL (
-                   SELECT c.state, c.date_expiry FROM crm_gdpr_consent c
+                   SELECT c.id, c.state, c.date_expiry FROM crm_gdpr_consent c
                     WHERE c.subject_id = r.subject_id AND %s) c ON true
             """,
             self._gdpr_targets_sql(targets),
@@ -435,6 +473,7 @@ class CrmGdprConsent(models.Model):
             return targets
         self.env["crm.gdpr.subject"].flush_model()
         self.flush_model()
+        self.env["crm.gdpr.receipt"].flush_model(["consent_id", "sequence", "state_to"])
         undecided = self.env.execute_query(
             SQL(
                 """
@@ -445,7 +484,10 @@ class CrmGdprConsent(models.Model):
                         WHERE c.subject_email_normalized = t.%s
                           AND c.purpose_id = %s AND c.channel_id = %s
                           AND c.state = 'given' AND c.subject_allows_processing
-                          AND (c.date_expiry IS NULL OR c.date_expiry > %s))
+                          AND (c.date_expiry IS NULL OR c.date_expiry > %s)
+                          AND (SELECT r.state_to FROM crm_gdpr_receipt r
+                                WHERE r.consent_id = c.id
+                                ORDER BY r.sequence DESC LIMIT 1) = 'given')
                 """,
                 self._int_array(targets.ids),
                 SQL.identifier(targets._table),
@@ -600,6 +642,9 @@ class CrmGdprConsent(models.Model):
             "pending": self.env._("The consent awaits the person's confirmation."),
             "withdrawn": self.env._("The consent was withdrawn."),
             "expired": self.env._("The consent expired."),
+            "tampered": self.env._(
+                "The consent disagrees with its receipts: it was changed outside Odoo."
+            ),
         }
         return labels.get(reason, reason)
 

@@ -48,6 +48,17 @@ class CrmGdprPurposeVersion(models.Model):
             )
         return super().write(vals)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_proof(self):
+        Receipt = self.env["crm.gdpr.receipt"].sudo()
+        if Receipt.search_count([("purpose_version_id", "in", self.ids)], limit=1):
+            raise UserError(
+                self.env._(
+                    "Consent receipts point to this text as the one people saw: it is proof and "
+                    "cannot be deleted."
+                )
+            )
+
     def _text_hash(self, lang=None):
         """SHA-256 of the text exactly as shown in `lang` (the hash receipts keep)."""
         self.ensure_one()

@@ -1,10 +1,15 @@
 import hashlib
 import json
+import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL, create_index
 
 from .crm_gdpr_consent import CONSENT_SOURCES, CONSENT_STATES
+from .crm_gdpr_receipt_chain import GENESIS_HASH, chain_key, keyed_digest
+
+_logger = logging.getLogger(__name__)
 
 # Only _append() holds this object; a context value coming from RPC can never be it.
 _APPEND_TOKEN = object()
@@ -32,8 +37,7 @@ HASHED_COLUMNS = (
 )
 
 
-def receipt_hash(values):
-    """SHA-256 over the hashed columns of one receipt, as stored (ids, strings, UTC dates)."""
+def _payload(values):
     payload = []
     for column in HASHED_COLUMNS:
         value = values.get(column)
@@ -42,8 +46,18 @@ def receipt_hash(values):
         elif isinstance(value, models.BaseModel):
             value = value.id
         payload.append(None if value is False or value is None or value == "" else value)
-    data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(data.encode()).hexdigest()
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def legacy_receipt_hash(values):
+    """The unkeyed SHA-256 of receipts written before the chain was keyed (version 1.0)."""
+    return hashlib.sha256(_payload(values).encode()).hexdigest()
+
+
+def receipt_hash(values, key):
+    """HMAC-SHA-256, keyed with the chain key (kept outside the database, see chain_key), over
+    the hashed columns of one receipt, as stored (ids, strings, UTC dates)."""
+    return keyed_digest(key, _payload(values))
 
 
 class CrmGdprReceipt(models.Model):
@@ -66,20 +80,22 @@ class CrmGdprReceipt(models.Model):
         string="Person",
         required=True,
         readonly=True,
-        ondelete="cascade",
+        ondelete="restrict",
         index=True,
     )
+    # Nothing a receipt refers to can be deleted while the receipt exists (the database refuses,
+    # whatever the path); the models say so first in a readable message (_unlink_except_*).
     consent_id = fields.Many2one(
-        "crm.gdpr.consent", required=True, readonly=True, ondelete="cascade", index=True
+        "crm.gdpr.consent", required=True, readonly=True, ondelete="restrict", index=True
     )
     purpose_id = fields.Many2one(
-        "crm.gdpr.purpose", required=True, readonly=True, ondelete="cascade"
+        "crm.gdpr.purpose", required=True, readonly=True, ondelete="restrict"
     )
     purpose_version_id = fields.Many2one(
-        "crm.gdpr.purpose.version", string="Text Version", readonly=True, ondelete="cascade"
+        "crm.gdpr.purpose.version", string="Text Version", readonly=True, ondelete="restrict"
     )
     channel_id = fields.Many2one(
-        "crm.gdpr.channel", required=True, readonly=True, ondelete="cascade"
+        "crm.gdpr.channel", required=True, readonly=True, ondelete="restrict"
     )
     lang = fields.Char(string="Language Shown", readonly=True)
     text_hash = fields.Char(
@@ -95,8 +111,17 @@ class CrmGdprReceipt(models.Model):
     ip_address_enc = fields.Char(readonly=True, groups="base.group_system")
     user_agent_enc = fields.Char(readonly=True, groups="base.group_system")
     note_enc = fields.Char(readonly=True, groups="base.group_system")
-    ip_address = fields.Char(string="IP Address", compute="_compute_evidence", compute_sudo=True)
-    user_agent = fields.Char(compute="_compute_evidence", compute_sudo=True)
+    # Decrypted web evidence: for the data protection officer only. The note (what the person
+    # said, written by the user who recorded it) follows the receipt's record rules.
+    ip_address = fields.Char(
+        string="IP Address",
+        compute="_compute_evidence",
+        compute_sudo=True,
+        groups="crm_gdpr.group_gdpr_dpo",
+    )
+    user_agent = fields.Char(
+        compute="_compute_evidence", compute_sudo=True, groups="crm_gdpr.group_gdpr_dpo"
+    )
     note = fields.Text(compute="_compute_evidence", compute_sudo=True)
     evidence_erased = fields.Boolean(compute="_compute_evidence", compute_sudo=True)
     previous_hash = fields.Char(readonly=True)
@@ -105,6 +130,17 @@ class CrmGdprReceipt(models.Model):
     _sql_constraints = (
         ("sequence_unique", "UNIQUE(sequence)", "Receipt sequence numbers are unique."),
     )
+
+    def _auto_init(self):
+        res = super()._auto_init()
+        # The last receipt of a consent, asked by every consent decision.
+        create_index(
+            self.env.cr,
+            "crm_gdpr_receipt_consent_sequence_index",
+            self._table,
+            ["consent_id", "sequence"],
+        )
+        return res
 
     @api.depends("ip_address_enc", "user_agent_enc", "note_enc")
     def _compute_evidence(self):
@@ -147,6 +183,7 @@ class CrmGdprReceipt(models.Model):
         if not entries:
             return self.browse()
         chain = self.env["crm.gdpr.receipt.chain"]._get_main()
+        key = chain_key(self.env)
         sequence, previous_hash = chain._lock_head()
         now = fields.Datetime.now()
         vals_list = []
@@ -179,11 +216,55 @@ class CrmGdprReceipt(models.Model):
                 "note_enc": subject._encrypt(cipher, entry.get("note")),
                 "previous_hash": previous_hash,
             }
-            vals["hash"] = previous_hash = receipt_hash(vals)
+            vals["hash"] = previous_hash = receipt_hash(vals, key)
             vals_list.append(vals)
         receipts = self.sudo().with_context(crm_gdpr_receipt_append=_APPEND_TOKEN).create(vals_list)
         chain._move_head(sequence, previous_hash)
         return receipts
+
+    @api.model
+    def _key_legacy_chain(self):
+        """Run at each update of the module: a chain written before receipts were keyed (its head
+        has no seal) is verified with the old unkeyed hash and, when intact, sealed again with
+        the key. A chain already broken is left as it is, for the verification to report."""
+        chain = self.env["crm.gdpr.receipt.chain"]._get_main()
+        if chain.seal or not chain.last_sequence:
+            return False
+        self.flush_model()
+        key = chain_key(self.env)
+        columns = SQL(", ").join(SQL.identifier(c) for c in (*HASHED_COLUMNS, "hash", "id"))
+        rows = self.env.execute_query_dict(
+            SQL("SELECT %s FROM crm_gdpr_receipt ORDER BY sequence", columns)
+        )
+        old_previous, new_previous, updates = GENESIS_HASH, GENESIS_HASH, []
+        for expected, row in enumerate(rows, start=1):
+            if (
+                row["sequence"] != expected
+                or row["previous_hash"] != old_previous
+                or legacy_receipt_hash(row) != row["hash"]
+            ):
+                _logger.error(
+                    "The consent receipt chain is broken at receipt %s: not keyed; the "
+                    "verification reports it.",
+                    row["sequence"],
+                )
+                return False
+            old_previous = row["hash"]
+            row["previous_hash"] = new_previous
+            new_previous = receipt_hash(row, key)
+            updates.append((row["id"], row["previous_hash"], new_previous))
+        if (chain.last_sequence, chain.last_hash) != (len(rows), old_previous):
+            _logger.error("The consent receipt chain head does not match its end: not keyed.")
+            return False
+        for receipt_id, previous_hash, new_hash in updates:
+            self.env.cr.execute(
+                "UPDATE crm_gdpr_receipt SET previous_hash = %s, hash = %s WHERE id = %s",
+                (previous_hash, new_hash, receipt_id),
+            )
+        self.invalidate_model(["previous_hash", "hash"])
+        chain._move_head(len(rows), new_previous)
+        _logger.info("Keyed the consent receipt chain (%s receipts).", len(rows))
+        return True
 
     def action_verify_chain(self):
         return self.env["crm.gdpr.receipt.check"].action_run_check()

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .crm_gdpr_receipt import HASHED_COLUMNS, receipt_hash
-from .crm_gdpr_receipt_chain import GENESIS_HASH
+from .crm_gdpr_receipt_chain import GENESIS_HASH, chain_key
 
 _logger = logging.getLogger(__name__)
 
@@ -50,13 +50,22 @@ class CrmGdprReceiptCheck(models.Model):
 
     @api.model
     def _cron_verify(self):
-        self.sudo()._run()
+        check = self.sudo()._run()
+        # Outside the database: a restore of the whole database to an earlier copy shows as a
+        # head older than the one logged here.
+        _logger.info(
+            "Consent receipt chain verified: %s, head at receipt %s, hash %s",
+            check.state,
+            check.head_sequence,
+            check.head_hash,
+        )
 
     @api.model
     def _run(self):
         """Verify the whole chain and store the outcome."""
         self.env["crm.gdpr.receipt"].flush_model()
         chain = self.env["crm.gdpr.receipt.chain"]._get_main()
+        key = chain_key(self.env)
         problems = []
         expected_sequence, previous_hash, count = 1, GENESIS_HASH, 0
         columns = SQL(", ").join(SQL.identifier(c) for c in (*HASHED_COLUMNS, "hash", "id"))
@@ -98,7 +107,7 @@ class CrmGdprReceiptCheck(models.Model):
                             ),
                         )
                     )
-                if receipt_hash(row) != row["hash"]:
+                if receipt_hash(row, key) != row["hash"]:
                     problems.append(
                         (
                             sequence,
@@ -123,13 +132,28 @@ class CrmGdprReceiptCheck(models.Model):
                     ),
                 )
             )
+        if not chain._seal_ok():
+            problems.append(
+                (
+                    head_sequence or 1,
+                    "head",
+                    self.env._(
+                        "The chain head (receipt %s) does not carry its seal: it was moved or "
+                        "changed outside Odoo.",
+                        head_sequence,
+                    ),
+                )
+            )
+        problems += self._consent_problems()
         check = self.create(
             {
                 "state": "broken" if problems else "ok",
                 "receipt_count": count,
                 "head_sequence": head_sequence,
                 "head_hash": head_hash,
-                "first_broken_sequence": min(p[0] for p in problems) if problems else 0,
+                "first_broken_sequence": min(
+                    (p[0] for p in problems if p[1] != "consent"), default=0
+                ),
                 "problem_ids": [
                     fields.Command.create({"sequence": seq, "kind": kind, "description": text})
                     for seq, kind, text in problems
@@ -143,6 +167,41 @@ class CrmGdprReceiptCheck(models.Model):
                 check.first_broken_sequence,
             )
         return check
+
+    @api.model
+    def _consent_problems(self):
+        """Consents whose state is not the one their last receipt moved them to (or that have
+        no receipt at all): changed outside Odoo. Such consents allow no processing either (see
+        crm.gdpr.consent._gdpr_reason_sql)."""
+        self.env["crm.gdpr.consent"].flush_model(["state"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT c.id, c.state, r.sequence, r.state_to
+                  FROM crm_gdpr_consent c
+             LEFT JOIN LATERAL (
+                       SELECT sequence, state_to FROM crm_gdpr_receipt
+                        WHERE consent_id = c.id ORDER BY sequence DESC LIMIT 1) r ON true
+                 WHERE r.state_to IS DISTINCT FROM c.state
+              ORDER BY c.id
+                """
+            )
+        )
+        return [
+            (
+                sequence or 0,
+                "consent",
+                self.env._(
+                    "Consent %(consent)s is %(state)s but its last receipt (%(receipt)s) says "
+                    "%(receipt_state)s: it was changed outside Odoo.",
+                    consent=consent_id,
+                    state=state,
+                    receipt=sequence or self.env._("none"),
+                    receipt_state=receipt_state or self.env._("nothing"),
+                ),
+            )
+            for consent_id, state, sequence, receipt_state in rows
+        ]
 
 
 class CrmGdprReceiptCheckProblem(models.Model):
@@ -160,6 +219,7 @@ class CrmGdprReceiptCheckProblem(models.Model):
             ("link", "Broken link"),
             ("altered", "Altered receipt"),
             ("head", "Chain end changed"),
+            ("consent", "Consent disagrees with its receipts"),
         ],
         readonly=True,
     )

@@ -1,12 +1,19 @@
 import secrets
+import time
 
 from cryptography.fernet import Fernet, InvalidToken
+from werkzeug import urls
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import consteq, format_datetime
+from odoo.tools import SQL, Query, consteq, format_datetime
 
 from odoo.addons.base.models.res_partner import _lang_get
+
+from .crm_gdpr_consent import WITNESS_KEY, Witness
+
+# A link confirming a portal user's address works this long (seconds).
+EMAIL_CONFIRMATION_VALIDITY = 72 * 3600
 
 
 class CrmGdprSubject(models.Model):
@@ -34,6 +41,14 @@ class CrmGdprSubject(models.Model):
     consent_ids = fields.One2many("crm.gdpr.consent", "subject_id", string="Consents")
     receipt_ids = fields.One2many("crm.gdpr.receipt", "subject_id", string="Receipts")
     consent_count = fields.Integer(compute="_compute_consent_count")
+    # The leads of the person (by address or contact): consents, receipts and people follow
+    # the CRM record rules through it (see crm_gdpr_security.xml).
+    gdpr_lead_ids = fields.Many2many(
+        "crm.lead",
+        string="Leads",
+        compute="_compute_gdpr_lead_ids",
+        search="_search_gdpr_lead_ids",
+    )
     needs_renewal = fields.Boolean(
         compute="_compute_needs_renewal",
         search="_search_needs_renewal",
@@ -92,6 +107,45 @@ class CrmGdprSubject(models.Model):
         for subject in self:
             subject.needs_renewal = any(subject.consent_ids.mapped("needs_renewal"))
 
+    def _compute_gdpr_lead_ids(self):
+        Lead = self.env["crm.lead"]
+        for subject in self:
+            domain = []
+            if subject.email_normalized:
+                domain = [("email_normalized", "=", subject.email_normalized)]
+            if subject.partner_id:
+                domain = (
+                    ["|", *domain, ("partner_id", "=", subject.partner_id.id)]
+                    if domain
+                    else [("partner_id", "=", subject.partner_id.id)]
+                )
+            subject.gdpr_lead_ids = Lead.search(domain) if domain else Lead
+
+    def _search_gdpr_lead_ids(self, operator, value):
+        """People with (operator 'any') or without ('not any') a lead matching the domain
+        `value`, found by address or contact. Written as one condition on the person's table,
+        so that record rules can use it."""
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
+        if operator in ("any", "not any"):
+            leads = value if isinstance(value, Query) else Lead._search(value or [])
+        elif operator in ("in", "not in"):
+            # the ORM hands "any" over as "in" a query of leads
+            leads = value if isinstance(value, Query) else Lead._search([("id", "in", value)])
+        else:
+            raise UserError(self.env._("Operation not supported"))
+        condition = SQL(
+            "(COALESCE(%s IN %s, FALSE) OR COALESCE(%s IN %s, FALSE))",
+            SQL.identifier(self._table, "email_normalized"),
+            leads.subselect(SQL.identifier(leads.table, "email_normalized")),
+            SQL.identifier(self._table, "partner_id"),
+            leads.subselect(SQL.identifier(leads.table, "partner_id")),
+        )
+        if operator in ("not any", "not in"):
+            condition = SQL("NOT %s", condition)
+        query = Query(self.env, self._table, SQL.identifier(self._table))
+        query.add_where(condition)
+        return [("id", "in", query)]
+
     def _search_needs_renewal(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Operation not supported"))
@@ -118,7 +172,52 @@ class CrmGdprSubject(models.Model):
                     "request, not by editing the person."
                 )
             )
-        return super().write(vals)
+        moved = self.browse()
+        if "email" in vals and not self.env.su:
+            new_email = tools.email_normalize(vals["email"] or "") or False
+            moved = self.filtered(lambda s: s.email_normalized != new_email)
+        res = super().write(vals)
+        moved._record_email_change()
+        return res
+
+    def _record_email_change(self):
+        """The person's consents stay theirs when their address changes: one receipt per
+        consent (same state) says so, naming the user. No address is written in it."""
+        for subject in self.sudo():
+            consents = subject.consent_ids
+            if not consents or subject.erased:
+                continue
+            self.env["crm.gdpr.receipt"]._append(
+                [
+                    dict(
+                        consent._evidence_entry(
+                            {"note": self.env._("The person's email address was changed.")}
+                        ),
+                        state_from=consent.state,
+                        state_to=consent.state,
+                        source="backend",
+                    )
+                    for consent in consents
+                ]
+            )
+
+    @api.model
+    def _follow_partner_email(self, partner, old_email):
+        """A user changed the email of `partner`: the person linked to it keeps their consents
+        under the new address (with receipts). Nothing moves when the address belongs to another
+        person: people are not merged by typing an address."""
+        subject = self.sudo().search(
+            [("partner_id", "=", partner.id), ("erased", "=", False)], limit=1
+        )
+        new_email = partner.email_normalized
+        if not subject or not new_email or subject.email_normalized == new_email:
+            return
+        if subject.email_normalized and subject.email_normalized != old_email:
+            return  # the person was known by another address than the contact's
+        if self.sudo().search_count([("email_normalized", "=", new_email)]):
+            return
+        subject.write({"email": new_email})
+        subject._record_email_change()
 
     @api.constrains("email", "partner_id")
     def _check_identity(self):
@@ -144,6 +243,88 @@ class CrmGdprSubject(models.Model):
     # ------------------------------------------------------------------
     # Identity
     # ------------------------------------------------------------------
+
+    @api.model
+    def _for_portal_partner(self, partner):
+        """The person of a signed-in portal user: found by their contact only, never by the
+        address typed in My Account (it may be someone else's). Created when unknown, with the
+        contact's address unless another person already has it (then the choices of that address
+        stay with that person)."""
+        Subject = self.sudo().with_context(active_test=False)
+        subject = Subject.search([("partner_id", "=", partner.id), ("erased", "=", False)], limit=1)
+        if subject:
+            return subject
+        email = partner.email_normalized or False
+        if email and Subject.search_count([("email_normalized", "=", email)]):
+            email = False
+        return Subject.create(
+            {"name": partner.name or email, "email": email, "partner_id": partner.id}
+        )
+
+    def _portal_email_to_confirm(self, partner):
+        """The address of the portal user's contact when it is not yet this person's."""
+        self.ensure_one()
+        email = partner.email_normalized
+        return email if email and email != self.sudo().email_normalized else False
+
+    def _email_confirmation_token(self, email, expires):
+        self.ensure_one()
+        return tools.hmac(self.env(su=True), "crm_gdpr-email", (self.id, email, int(expires)))
+
+    def _send_email_confirmation(self, partner):
+        """Mail a link to the contact's address: the address becomes this person's only from
+        its mailbox. Returns the link (tests use it), False when there is nothing to confirm."""
+        self.ensure_one()
+        email = self._portal_email_to_confirm(partner)
+        if not email:
+            return False
+        expires = int(time.time()) + EMAIL_CONFIRMATION_VALIDITY
+        url = "%s/my/privacy/confirm-email?%s" % (
+            self.get_base_url(),
+            urls.url_encode(
+                {
+                    "email": email,
+                    "expires": expires,
+                    "token": self._email_confirmation_token(email, expires),
+                }
+            ),
+        )
+        template = self.env.ref("crm_gdpr.mail_template_email_confirmation").sudo()
+        template.with_context(confirm_email=email, confirm_url=url).send_mail(
+            self.id, email_values={"recipient_ids": []}
+        )
+        return url
+
+    def _confirm_email(self, partner, email, expires, token):
+        """The portal user opened the link sent to `email`: the address is theirs. Returns a
+        message code: 'email_confirmed', 'email_taken' (the address is another contact's
+        person, or both have choices: the DPO sorts it out) or 'invalid'."""
+        self.ensure_one()
+        try:
+            expires = int(expires)
+        except (TypeError, ValueError):
+            return "invalid"
+        if (
+            not token
+            or expires < time.time()
+            or email != partner.email_normalized
+            or email != self._portal_email_to_confirm(partner)
+            or not consteq(str(token), self._email_confirmation_token(email, expires))
+        ):
+            return "invalid"
+        me = self.sudo()
+        other = me.search([("email_normalized", "=", email), ("id", "!=", me.id)], limit=1)
+        if not other:
+            me.write({"email": email})
+            me._record_email_change()
+            return "email_confirmed"
+        if other.partner_id or other.erased or me.consent_ids:
+            return "email_taken"
+        # The person known by this address had no contact: it is this portal user, as their
+        # mailbox proves. Their choices come with them; the empty person goes.
+        me.unlink()
+        other.partner_id = partner
+        return "email_confirmed"
 
     @api.model
     def _find_or_create(self, partner=None, email=None, name=None):
@@ -200,7 +381,7 @@ class CrmGdprSubject(models.Model):
         )
         existing._change_state(state, source=source, **evidence)
         missing = channels - existing.channel_id
-        created = Consent.with_context(crm_gdpr_source=source, crm_gdpr_evidence=evidence).create(
+        created = Consent.with_context(**{WITNESS_KEY: Witness(source, evidence)}).create(
             [
                 {
                     "subject_id": self.id,
@@ -316,6 +497,46 @@ class CrmGdprSubject(models.Model):
         consents = self.sudo()._set_consents(purpose, channel, "pending", source, **evidence)
         token = self.env["crm.gdpr.optin.token"]._issue(self, consents, source)
         return "pending" if token else "throttled"
+
+    @api.model
+    def _unsubscribe_from_mailing(self, email, mailing, evidence):
+        """The person behind `email` unsubscribed from `mailing` (its unsubscribe link or the
+        one-click List-Unsubscribe header): their email consent to the mailing's purpose is
+        withdrawn (objection under legitimate interests), or every email consent when the
+        mailing has no purpose; with a receipt. Returns the receipts written."""
+        email_normalized = tools.email_normalize(email or "")
+        if not email_normalized:
+            return self.env["crm.gdpr.receipt"]
+        subject = self.sudo().search(
+            [("email_normalized", "=", email_normalized), ("erased", "=", False)], limit=1
+        )
+        purpose = mailing.sudo().gdpr_purpose_id
+        channel = self.env["crm.gdpr.channel"].sudo()._get_by_code("email")
+        evidence = dict(evidence or {}, origin=f"mailing.mailing,{mailing.id}")
+        if purpose and channel in purpose.channel_ids:
+            if purpose._preference_mode() == "info":
+                return self.env["crm.gdpr.receipt"]
+            if not subject and purpose._preference_mode() == "objection":
+                subject = self.sudo()._find_or_create(email=email_normalized)
+            if not subject:
+                return self.env["crm.gdpr.receipt"]
+            consent = subject.consent_ids.filtered(
+                lambda c: c.purpose_id == purpose and c.channel_id == channel
+            )
+            if not consent:
+                if purpose._preference_mode() != "objection":
+                    return self.env["crm.gdpr.receipt"]
+                consent = subject._set_consents(
+                    purpose, channel, "withdrawn", "unsubscribe", **evidence
+                )
+                return consent.receipt_ids
+            return consent._change_state("withdrawn", source="unsubscribe", **evidence)
+        if not subject:
+            return self.env["crm.gdpr.receipt"]
+        consents = subject.consent_ids.filtered(
+            lambda c: c.channel_id == channel and c.state in ("given", "pending")
+        )
+        return consents._change_state("withdrawn", source="unsubscribe", **evidence)
 
     def _preference_target(self, purpose_id, channel_id):
         try:

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 # Mailings to these models hold people: they must say for which purpose they are sent.
-PEOPLE_MODELS = ("crm.lead", "res.partner")
+PEOPLE_MODELS = ("crm.lead", "res.partner", "mailing.contact")
 
 GDPR_FAILURE_TYPES = [
     ("gdpr_no_consent", "No Consent"),
@@ -10,6 +10,7 @@ GDPR_FAILURE_TYPES = [
     ("gdpr_withdrawn", "Consent Withdrawn"),
     ("gdpr_expired", "Consent Expired"),
     ("gdpr_restricted", "Processing Restricted or Objected"),
+    ("gdpr_tampered", "Consent Disagrees with its Receipts"),
 ]
 
 # Denial reason (crm.gdpr.consent._gdpr_denials) -> failure type of mails and traces.
@@ -21,6 +22,7 @@ FAILURE_TYPE_OF_REASON = {
     "restricted": "gdpr_restricted",
     "objected": "gdpr_restricted",
     "erased": "gdpr_restricted",
+    "tampered": "gdpr_tampered",
 }
 
 

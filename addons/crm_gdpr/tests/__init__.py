@@ -8,3 +8,6 @@ from . import test_activity_warning
 from . import test_requests
 from . import test_erasure
 from . import test_retention
+from . import test_proof
+from . import test_send_time
+from . import test_identity_access

@@ -162,7 +162,7 @@ class TestConsentApi(GdprCase):
         subjects = self.env["crm.gdpr.subject"].create(
             [{"name": p.name, "email": p.email, "partner_id": p.id} for p in partners[:1200]]
         )
-        self.env["crm.gdpr.consent"].with_context(crm_gdpr_source="import").create(
+        self.env["crm.gdpr.consent"].with_context(import_file=True).create(
             [
                 {
                     "subject_id": subject.id,

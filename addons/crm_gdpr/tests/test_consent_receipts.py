@@ -202,7 +202,8 @@ class TestConsentReceipts(GdprCase):
             )
             self.assertEqual(check["state"], "broken")
             self.assertEqual(check["first"], target.sequence)
-            self.assertEqual(check["kinds"], ["altered"])
+            # The consent no longer agrees with its last receipt either.
+            self.assertEqual(check["kinds"], ["altered", "consent"])
 
         with self.subTest("a changed column with its hash recomputed"):
             check = self._check_tampered(
@@ -226,7 +227,7 @@ class TestConsentReceipts(GdprCase):
                 "DELETE FROM crm_gdpr_receipt WHERE id = %s", (receipts[-1].id,)
             )
             self.assertEqual(check["state"], "broken")
-            self.assertEqual(check["kinds"], ["head"])
+            self.assertEqual(check["kinds"], ["head", "consent"])
 
         with self.subTest("a date moved back"):
             check = self._check_tampered(

@@ -136,7 +136,7 @@ class TestMailingEnforcement(GdprCase):
         self.assertEqual(mailing.state, "draft")
         self.assertFalse(mailing.mailing_trace_ids)
 
-    def test_mailing_lists_are_untouched_without_purpose(self):
+    def test_mailing_lists_are_filtered_by_consent_too(self):
         mailing_list = self.env["mailing.list"].create(
             {
                 "name": "Trade show visitors",
@@ -155,10 +155,11 @@ class TestMailingEnforcement(GdprCase):
                 "email_from": "marketing@example.com",
             }
         )
-        self.assertFalse(mailing.gdpr_purpose_id)
+        # Mailing contacts are people: the default purpose applies to mailing lists as well.
+        self.assertEqual(mailing.gdpr_purpose_id, self.purpose_news)
         mailing.action_send_mail()
         self.assertEqual(len(mailing.mailing_trace_ids), 2)
-        self.assertFalse(any(mailing.mailing_trace_ids.mapped("failure_type")))
+        self.assertEqual(set(mailing.mailing_trace_ids.mapped("failure_type")), {"gdpr_no_consent"})
 
     def test_every_marketing_email_carries_the_preference_link(self):
         mailing = self._mailing()

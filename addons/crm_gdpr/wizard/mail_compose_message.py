@@ -1,10 +1,34 @@
 from odoo import models
 
-from ..models.mailing_mailing import FAILURE_TYPE_OF_REASON
+from ..models.mail_mail import marketing_context
+from ..models.mailing_mailing import FAILURE_TYPE_OF_REASON, PEOPLE_MODELS
 
 
 class MailComposeMessage(models.TransientModel):
     _inherit = "mail.compose.message"
+
+    def _gdpr_marketing_purpose(self):
+        """(is marketing, purpose) of a mass mail sent from this composer. Marketing: a mass
+        mailing, a template marked marketing, or a hand-written mass email to leads, contacts or
+        mailing contacts; a template not marked (quotations, invoices) is transactional."""
+        self.ensure_one()
+        template = self.template_id.sudo()
+        if template.gdpr_purpose_id:
+            return True, template.gdpr_purpose_id
+        if self.mass_mailing_id:
+            return True, self.mass_mailing_id.gdpr_purpose_id
+        if not template and self.model in PEOPLE_MODELS:
+            return True, self.env["crm.gdpr.purpose"].sudo()._get_mailing_default()
+        return False, None
+
+    def _action_send_mail_mass_mail(self, res_ids, auto_commit=False):
+        """Marketing mails are marked as such, so that consent is checked when each one is
+        sent (see mail.mail._send), whenever that is."""
+        marketing, purpose = self._gdpr_marketing_purpose()
+        composer = self.with_context(**marketing_context(purpose)) if marketing else self
+        return super(MailComposeMessage, composer)._action_send_mail_mass_mail(
+            res_ids, auto_commit=auto_commit
+        )
 
     def _process_mail_values_state(self, mail_values_dict):
         """Mass mailing: skip recipients without valid consent for the mailing's purpose, the
