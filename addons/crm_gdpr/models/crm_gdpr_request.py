@@ -250,6 +250,17 @@ class CrmGdprRequest(models.Model):
         for request in self.filtered(lambda r: not r.subject_id):
             if not request.partner_id and not tools.email_normalize(request.requester_email or ""):
                 continue
+            # A new request about a contact already erased is about the same (erased) person.
+            erased = (
+                Subject.with_context(active_test=False).search(
+                    [("partner_id", "=", request.partner_id.id), ("erased", "=", True)], limit=1
+                )
+                if request.partner_id
+                else Subject
+            )
+            if erased:
+                request.sudo().subject_id = erased
+                continue
             request.sudo().subject_id = Subject._find_or_create(
                 partner=request.partner_id.sudo(),
                 email=request.requester_email,

@@ -8,3 +8,4 @@ from . import test_activity_warning
 from . import test_requests
 from . import test_erasure
 from . import test_retention
+from . import test_erasure_everything
