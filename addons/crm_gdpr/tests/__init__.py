@@ -9,3 +9,4 @@ from . import test_requests
 from . import test_erasure
 from . import test_retention
 from . import test_erasure_everything
+from . import test_retention_anonymous
