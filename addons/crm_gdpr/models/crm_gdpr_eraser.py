@@ -516,6 +516,7 @@ class CrmGdprEraser(models.AbstractModel):
             ("res_field", "=", False),
             ("res_field", "!=", False),
             ("type", "=", "binary"),
+            ("url", "=", False),  # web assets and other served files are not people's data
             ("id", "not in", excluded.ids),
             ("file_size", "<=", MAX_TEXT_FILE),
             *(["|"] * (len(TEXT_MIMETYPES) - 1)),

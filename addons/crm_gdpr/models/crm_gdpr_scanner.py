@@ -384,6 +384,26 @@ class CrmGdprScanner(models.AbstractModel):
         return hits
 
     @api.model
+    def _scan_rows(self, identifiers):
+        """{model: ids} of the records whose text columns hold one of the identifiers (tables
+        of Odoo's metadata and the consent proof excepted)."""
+        if not identifiers:
+            return {}
+        self.env.flush_all()
+        models_by_table = self._models_by_table()
+        found = {}
+        for table, columns in self._text_columns().items():
+            models_ = models_by_table.get(table)
+            if not models_ or table in PROTECTED_TABLES:
+                continue
+            condition = self._row_condition(table, columns, identifiers)
+            self._execute(SQL("SELECT id FROM %s WHERE %s", SQL.identifier(table), condition))
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            if ids:
+                found[models_[0]._name] = ids
+        return found
+
+    @api.model
     def _hits_per_column(self, table, columns, identifiers, condition, protected):
         pattern = self._pattern(identifiers)
         counts = []

@@ -1,3 +1,4 @@
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import GdprAccountingCase
@@ -182,3 +183,27 @@ class TestErasureEverything(GdprAccountingCase):
         for needle in (NAME, EMAIL, "1234567"):
             self.assertNotIn(needle, content)
         self.assertNotIn(NAME, self.file.index_content or "")
+
+    def test_erasure_certificate(self):
+        dpo_request = self.request.with_user(self.user_dpo).with_company(self.acc_company)
+        with self.assertRaises(UserError):
+            dpo_request.action_print_erasure_certificate()
+        self._erase()
+        action = dpo_request.action_print_erasure_certificate()
+        self.assertEqual(action["report_name"], "crm_gdpr.report_erasure_certificate")
+        self.assertEqual(action["report_type"], "qweb-pdf")
+        html, _type = (
+            self.env["ir.actions.report"]
+            .with_company(self.acc_company)
+            ._render_qweb_html("crm_gdpr.action_report_erasure_certificate", self.request.ids)
+        )
+        html = html.decode()
+        self.assertIn(self.request.name, html)
+        self.assertIn("o_gdpr_scan_result", html)
+        self.assertIn(">empty<", html)
+        self.assertIn("account_move_line.name", html)
+        self.assertIn(self.invoice.name, html)
+        for secret in (NAME, EMAIL, STREET, SURNAME):
+            self.assertNotIn(secret, html)
+        with self.assertRaises(AccessError):
+            self.request.with_user(self.user_sales).action_print_erasure_certificate()
