@@ -125,8 +125,8 @@ class CrmGdprRetentionRule(models.Model):
         ]
 
     def _kept_partner_ids(self):
-        """Contacts an invoice or a legal hold keeps: the invoice's contact, its commercial
-        entity and the commercial entity's contacts, and the people of active legal holds."""
+        """Contacts an invoice or a legal hold keeps: the invoice's contact and its commercial
+        entity (whose name the invoice shows), and the people of active legal holds."""
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
@@ -135,9 +135,6 @@ class CrmGdprRetentionRule(models.Model):
                  UNION
                 SELECT commercial_partner_id FROM account_move
                  WHERE commercial_partner_id IS NOT NULL
-                 UNION
-                SELECT p.id FROM res_partner p
-                  JOIN account_move m ON m.commercial_partner_id = p.commercial_partner_id
                 """
             )
         )

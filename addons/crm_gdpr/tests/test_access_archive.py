@@ -171,3 +171,49 @@ class TestAccessArchive(GdprAccountingCase):
         self.assertEqual(mail.email_to, EMAIL)
         self.assertEqual(mail.attachment_ids, request.sudo().archive_attachment_id)
         self.assertTrue(request.archive_sent_date)
+
+    def test_orders_in_the_archive_when_sales_is_installed(self):
+        order = None
+        if "sale.order" in self.env:
+            env = self.env(context=dict(self.env.context, tracking_disable=False))
+            product = env["product.product"].create({"name": "Oak chair"})
+            order = env["sale.order"].create(
+                {
+                    "partner_id": self.lucia.id,
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": product.id,
+                                "name": "Oak chair, walnut oil",
+                                "product_uom_qty": 4,
+                                "price_unit": 120,
+                            },
+                        )
+                    ],
+                }
+            )
+            self.env.flush_all()
+            self.env.cr.precommit.run()
+            order.user_id = self.user_sales_2
+            self.env.flush_all()
+            self.env.cr.precommit.run()
+            order.message_post(body="<p>Delivery to the third floor</p>")
+            order.activity_schedule(summary="Confirm the delivery date", user_id=self.user_sales.id)
+        request = self._request(self.user_dpo)
+        request.with_user(self.user_dpo).with_company(self.acc_company).action_process()
+        _archive, payload = self._payload(request)
+        sections = payload["sections"]
+        if order is None:
+            self.assertNotIn("orders", sections)
+            self.assertNotIn("order_lines", sections)
+            return
+        self.assertEqual(sections["orders"][0]["number"], order.name)
+        self.assertEqual(sections["order_lines"][0]["description"], "Oak chair, walnut oil")
+        self.assertIn(
+            "Delivery to the third floor", " ".join(m["body"] for m in sections["messages"])
+        )
+        self.assertIn("Other Salesman", " ".join(m["changes"] for m in sections["messages"]))
+        self.assertIn("Confirm the delivery date", [a["summary"] for a in sections["activities"]])
+        self.assertIn(f"sale.order,{order.id}", payload["records"])
