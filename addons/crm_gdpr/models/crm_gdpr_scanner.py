@@ -4,7 +4,7 @@ import re
 import phonenumbers
 
 from odoo import api, models
-from odoo.tools import SQL
+from odoo.tools import SQL, html2plaintext
 
 from odoo.addons.account.models.account_move import MAX_HASH_VERSION
 
@@ -148,13 +148,16 @@ class CrmGdprScanner(models.AbstractModel):
 
     @api.model
     def _phones_in_text(self, texts, region=None):
-        """Phone numbers written in free text (PhoneNumberMatcher), as E.164."""
+        """Valid phone numbers written in free text (PhoneNumberMatcher on its plain text: not
+        the digits of links or attributes), as E.164."""
         found = set()
         for text in texts:
             if not text:
                 continue
             for match in phonenumbers.PhoneNumberMatcher(
-                str(text), (region or "").upper() or None, leniency=phonenumbers.Leniency.POSSIBLE
+                html2plaintext(str(text)),
+                (region or "").upper() or None,
+                leniency=phonenumbers.Leniency.VALID,
             ):
                 found.add(
                     phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
