@@ -9,6 +9,8 @@ from odoo.tools import html2plaintext
 
 # Models whose records *are* the person (their chatter, activities and attachments are theirs).
 PERSON_MODELS = ("res.partner", "crm.lead", "mailing.contact", "crm.gdpr.subject")
+# Found by a scan but not the person's data: the request handling itself and stock's log of it.
+NOT_PERSONAL_MODELS = ("crm.gdpr.request", "privacy.log", "crm.gdpr.legal.hold")
 
 
 class CrmGdprSubject(models.Model):
@@ -108,6 +110,50 @@ class CrmGdprSubject(models.Model):
         )
         return footprint
 
+    def _gdpr_business_refs(self, footprint):
+        """{model: ids} of the person's business documents (invoices, orders)."""
+        refs = {}
+        if footprint["moves"]:
+            refs["account.move"] = footprint["moves"].ids
+        if footprint["orders"]:
+            refs["sale.order"] = footprint["orders"].ids
+        return refs
+
+    def _gdpr_export_records(self, footprint):
+        """Messages, activities and attachments of the person's records and business
+        documents, for the archive (sudo recordsets)."""
+        env = footprint["subject"].env
+        refs = dict(self._gdpr_record_refs(footprint), **self._gdpr_business_refs(footprint))
+        message_domain = [("id", "in", footprint["messages"].ids)]
+        activity_domain = [("id", "in", footprint["activities"].ids)]
+        attachment_domain = [
+            ("id", "in", footprint["messages"].attachment_ids.ids),
+        ]
+        for model, ids in refs.items():
+            message_domain = ["|", "&", ("model", "=", model), ("res_id", "in", ids)] + (
+                message_domain
+            )
+            activity_domain = ["|", "&", ("res_model", "=", model), ("res_id", "in", ids)] + (
+                activity_domain
+            )
+            attachment_domain = ["|", "&", ("res_model", "=", model), ("res_id", "in", ids)] + (
+                attachment_domain
+            )
+        messages = env["mail.message"].search(message_domain)
+        attachments = env["ir.attachment"].search(
+            [*attachment_domain, ("res_field", "=", False)]
+        ) | env["ir.attachment"].search([("id", "in", messages.attachment_ids.ids)])
+        # the archives and evidence of this person's own requests are not their data
+        attachments = attachments.filtered(lambda a: a.res_model != "crm.gdpr.request")
+        return {
+            "messages": messages,
+            "activities": env["mail.activity"].search(activity_domain),
+            "attachments": attachments,
+            "tracking": env["mail.tracking.value"].search(
+                [("mail_message_id", "in", messages.ids)]
+            ),
+        }
+
     def _gdpr_record_refs(self, footprint):
         """{model: ids} of the records that are the person."""
         refs = {
@@ -124,6 +170,10 @@ class CrmGdprSubject(models.Model):
 
     def _gdpr_export_sections(self):
         """{section: [row dicts]}: everything held about the person, readable and portable."""
+        return self._gdpr_export_payload()[0]
+
+    def _gdpr_export_payload(self):
+        """({section: [row dicts]}, ["model,id" of every record the sections hold])."""
         self.ensure_one()
         fp = self._gdpr_footprint()
         fmt = self._gdpr_format_datetime
@@ -131,6 +181,17 @@ class CrmGdprSubject(models.Model):
         def text(value):
             return html2plaintext(value or "").strip() if value else ""
 
+        extra = self._gdpr_export_records(fp)
+        changes = {}
+        for tracking in extra["tracking"]:
+            changes.setdefault(tracking.mail_message_id.id, []).append(
+                "%s: %s -> %s"
+                % (
+                    tracking.field_id.field_description or "",
+                    tracking._format_display_value("old")[0] or "",
+                    tracking._format_display_value("new")[0] or "",
+                )
+            )
         sections = {
             "contact": [
                 {
@@ -180,8 +241,9 @@ class CrmGdprSubject(models.Model):
                     "author": message.author_id.name or message.email_from or "",
                     "subject": message.subject or "",
                     "body": text(message.body),
+                    "changes": "; ".join(changes.get(message.id, [])),
                 }
-                for message in fp["messages"]
+                for message in extra["messages"]
             ],
             "activities": [
                 {
@@ -192,7 +254,7 @@ class CrmGdprSubject(models.Model):
                     "assigned_to": activity.user_id.name or "",
                     "document": f"{activity.res_model},{activity.res_id}",
                 }
-                for activity in fp["activities"]
+                for activity in extra["activities"]
             ],
             "events": [
                 {
@@ -237,6 +299,7 @@ class CrmGdprSubject(models.Model):
                     "source": receipt.source,
                     "ip_address": receipt.ip_address or "",
                     "user_agent": receipt.user_agent or "",
+                    "note": receipt.note or "",
                     "text_hash": receipt.text_hash or "",
                     "hash": receipt.hash,
                 }
@@ -255,7 +318,96 @@ class CrmGdprSubject(models.Model):
                 for move in fp["moves"].filtered(lambda m: m.is_invoice(include_receipts=True))
             ],
         }
+        sections["invoice_lines"] = [
+            {
+                "invoice": line.move_id.name,
+                "description": line.name or "",
+                "product": line.product_id.display_name or "",
+                "quantity": line.quantity,
+                "unit_price": line.price_unit,
+                "subtotal": line.price_subtotal,
+                "currency": line.currency_id.name,
+            }
+            for line in fp["moves"]
+            .filtered(lambda m: m.is_invoice(include_receipts=True))
+            .invoice_line_ids
+        ]
+        sections["bank_accounts"] = [
+            {
+                "account_number": bank.acc_number,
+                "bank": bank.bank_id.name or "",
+                "holder": bank.acc_holder_name or "",
+            }
+            for bank in self.env["res.partner.bank"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", fp["partners"].ids)])
+        ]
+        sections["mails"] = [
+            {
+                "date": fmt(mail.date),
+                "subject": mail.subject or "",
+                "to": mail.email_to or ", ".join(mail.recipient_ids.mapped("email")),
+                "state": mail.state,
+                "body": text(mail.body_html),
+            }
+            for mail in fp["mails"]
+        ]
+        sections["attachments"] = [
+            {
+                "name": attachment.name,
+                "type": attachment.mimetype or "",
+                "document": f"{attachment.res_model},{attachment.res_id}"
+                if attachment.res_model
+                else "",
+                "file": self._gdpr_attachment_path(attachment),
+            }
+            for attachment in extra["attachments"]
+        ]
+        subscriptions = (
+            self.env["mailing.subscription"]
+            .sudo()
+            .search([("contact_id", "in", fp["mailing_contacts"].ids)])
+        )
+        sections["mailing_lists"] = [
+            {
+                "list": subscription.list_id.name,
+                "email": subscription.contact_id.email or "",
+                "subscribed_on": fmt(subscription.create_date),
+                "opted_out": subscription.opt_out,
+                "opted_out_on": fmt(subscription.opt_out_datetime),
+            }
+            for subscription in subscriptions
+        ]
+        if "website.visitor" in self.env:
+            visitors = (
+                self.env["website.visitor"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("partner_id", "in", fp["partners"].ids)])
+            )
+            sections["website_visits"] = [
+                {
+                    "first_visit": fmt(visitor.create_date),
+                    "last_visit": fmt(visitor.last_connection_datetime),
+                    "visits": visitor.visit_count,
+                    "country": visitor.country_id.name or "",
+                    "pages": ", ".join(visitor.website_track_ids.mapped(lambda t: t.url or "")),
+                }
+                for visitor in visitors
+            ]
         if fp["orders"] is not None:
+            sections["order_lines"] = [
+                {
+                    "order": line.order_id.name,
+                    "description": line.name or "",
+                    "product": line.product_id.display_name or "",
+                    "quantity": line.product_uom_qty,
+                    "unit_price": line.price_unit,
+                    "subtotal": line.price_subtotal,
+                }
+                for line in fp["orders"].order_line
+            ]
             sections["orders"] = [
                 {
                     "number": order.name,
@@ -267,7 +419,73 @@ class CrmGdprSubject(models.Model):
                 for order in fp["orders"]
             ]
         sections["other_records"] = self._gdpr_other_records(fp)
-        return sections
+        sections["other_records"] += self._gdpr_scanned_records(fp, sections, extra)
+        records = {
+            f"{model},{record_id}"
+            for model, ids in self._gdpr_exported_refs(fp, extra).items()
+            for record_id in ids
+        }
+        records |= {row["reference"] for row in sections["other_records"]}
+        return sections, sorted(records)
+
+    def _gdpr_exported_refs(self, fp, extra):
+        """{model: ids} of the records the sections above hold."""
+        refs = dict(self._gdpr_record_refs(fp), **self._gdpr_business_refs(fp))
+        moves = fp["moves"]
+        refs.update(
+            {
+                "mail.message": extra["messages"].ids,
+                "mail.activity": extra["activities"].ids,
+                "ir.attachment": extra["attachments"].ids,
+                "mail.tracking.value": extra["tracking"].ids,
+                "account.move.line": moves.line_ids.ids,
+                "calendar.event": fp["events"].ids,
+                "mailing.trace": fp["traces"].ids,
+                "mail.mail": fp["mails"].ids,
+                "crm.gdpr.consent": fp["consents"].ids,
+                "crm.gdpr.receipt": fp["receipts"].ids,
+                "res.partner.bank": self.env["res.partner.bank"]
+                .sudo()
+                .with_context(active_test=False)
+                .search([("partner_id", "in", fp["partners"].ids)])
+                .ids,
+            }
+        )
+        if fp["orders"] is not None:
+            refs["sale.order.line"] = fp["orders"].order_line.ids
+        return refs
+
+    def _gdpr_scanned_records(self, fp, sections, extra):
+        """Records a scan of every text column finds about the person and no section above
+        holds: the archive holds everything the scan finds."""
+        identifiers = self.env["crm.gdpr.eraser"]._identifiers(fp["subject"], fp)
+        found = self.env["crm.gdpr.scanner"]._scan_rows(identifiers)
+        exported = self._gdpr_exported_refs(fp, extra)
+        listed = {row["reference"] for row in sections["other_records"]}
+        rows = []
+        for model_name, ids in sorted(found.items()):
+            if model_name in NOT_PERSONAL_MODELS:
+                continue
+            missing = set(ids) - set(exported.get(model_name, ()))
+            records = (
+                self.env[model_name].sudo().with_context(active_test=False).browse(sorted(missing))
+            )
+            for record in records.exists():
+                reference = f"{model_name},{record.id}"
+                if reference in listed:
+                    continue
+                rows.append(
+                    {
+                        "model": self.env["ir.model"]._get(model_name).name,
+                        "reference": reference,
+                        "name": record.display_name or "",
+                    }
+                )
+        return rows
+
+    @staticmethod
+    def _gdpr_attachment_path(attachment):
+        return f"attachments/{attachment.id}-{attachment.name or 'file'}".replace("..", "_")
 
     def _gdpr_other_records(self, footprint):
         """Records elsewhere that point to the person's contacts or carry their address, found
@@ -334,7 +552,7 @@ class CrmGdprSubject(models.Model):
         """A zip with data.json (all sections) and one CSV per section, attached to
         `request`."""
         self.ensure_one()
-        sections = self.with_context(lang=self._gdpr_lang())._gdpr_export_sections()
+        sections, records = self.with_context(lang=self._gdpr_lang())._gdpr_export_payload()
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             payload = {
@@ -342,12 +560,17 @@ class CrmGdprSubject(models.Model):
                 "controller": request.company_id.name,
                 "generated_on": fields.Datetime.to_string(fields.Datetime.now()),
                 "sections": sections,
+                "records": records,
             }
             archive.writestr(
                 "data.json", json.dumps(payload, indent=2, ensure_ascii=False, default=str)
             )
             for name, rows in sections.items():
                 archive.writestr(f"{name}.csv", self._csv(rows))
+            attachments = self.env["ir.attachment"].sudo()
+            for row in sections.get("attachments", []):
+                attachment = attachments.browse(int(row["file"].split("/")[1].split("-")[0]))
+                archive.writestr(row["file"], attachment.raw or b"")
         return (
             self.env["ir.attachment"]
             .sudo()
@@ -358,6 +581,8 @@ class CrmGdprSubject(models.Model):
                     "mimetype": "application/zip",
                     "res_model": request._name,
                     "res_id": request.id,
+                    # stored as the officer-only field's file: ir.attachment checks its group
+                    "res_field": "archive_file",
                 }
             )
         )

@@ -16,6 +16,13 @@ REQUEST_TYPES = [
 
 OPEN_STATES = ("new", "verified")
 
+IDENTITY_METHODS = [
+    ("email", "Confirmed from the email address we hold"),
+    ("account", "Signed in to their customer account"),
+    ("document", "Identity document shown (not kept)"),
+    ("known", "Known person (phone or in person)"),
+]
+
 
 class CrmGdprRequest(models.Model):
     """A data-subject request: received on a date, identity verified, assigned, answered within
@@ -80,12 +87,7 @@ class CrmGdprRequest(models.Model):
     )
     # Identity
     identity_method = fields.Selection(
-        [
-            ("email", "Confirmed from the email address we hold"),
-            ("account", "Signed in to their customer account"),
-            ("document", "Identity document shown (not kept)"),
-            ("known", "Known person (phone or in person)"),
-        ],
+        IDENTITY_METHODS,
         string="Identity Checked By",
         tracking=True,
     )
@@ -120,8 +122,25 @@ class CrmGdprRequest(models.Model):
     date_done = fields.Datetime(string="Answered On", readonly=True, copy=False)
     response = fields.Text(string="Answer")
     rejection_reason = fields.Text()
+    # The archive holds everything about the person: the officer's only (its file is stored as
+    # the attachment of a field of the officer's group, which ir.attachment checks too).
     archive_attachment_id = fields.Many2one(
-        "ir.attachment", string="Data Archive", readonly=True, copy=False
+        "ir.attachment",
+        string="Data Archive Attachment",
+        readonly=True,
+        copy=False,
+        groups="crm_gdpr.group_gdpr_dpo",
+    )
+    archive_file = fields.Binary(
+        string="Data Archive",
+        attachment=True,
+        readonly=True,
+        copy=False,
+        groups="crm_gdpr.group_gdpr_dpo",
+    )
+    archive_filename = fields.Char(readonly=True, copy=False)
+    archive_sent_date = fields.Datetime(
+        string="Archive Sent On", readonly=True, copy=False, tracking=True
     )
     evidence_attachment_id = fields.Many2one(
         "ir.attachment", string="Erasure Evidence", readonly=True, copy=False
@@ -209,6 +228,9 @@ class CrmGdprRequest(models.Model):
             "identity_verified_date",
             "date_done",
             "archive_attachment_id",
+            "archive_file",
+            "archive_filename",
+            "archive_sent_date",
             "evidence_attachment_id",
             "reminder_state",
             "subject_id",
@@ -250,6 +272,17 @@ class CrmGdprRequest(models.Model):
         for request in self.filtered(lambda r: not r.subject_id):
             if not request.partner_id and not tools.email_normalize(request.requester_email or ""):
                 continue
+            # A new request about a contact already erased is about the same (erased) person.
+            erased = (
+                Subject.with_context(active_test=False).search(
+                    [("partner_id", "=", request.partner_id.id), ("erased", "=", True)], limit=1
+                )
+                if request.partner_id
+                else Subject
+            )
+            if erased:
+                request.sudo().subject_id = erased
+                continue
             request.sudo().subject_id = Subject._find_or_create(
                 partner=request.partner_id.sudo(),
                 email=request.requester_email,
@@ -277,6 +310,23 @@ class CrmGdprRequest(models.Model):
         for request in self:
             if request.state not in OPEN_STATES:
                 raise UserError(self.env._("The request %s is already closed.", request.name))
+
+    def action_open_identity_check(self):
+        """Ask how the identity was checked, then verify (the button of the form)."""
+        self.ensure_one()
+        self._check_open()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("How was the identity checked?"),
+            "res_model": "crm.gdpr.identity.check",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_request_id": self.id,
+                "default_identity_method": self.identity_method,
+                "default_identity_note": self.identity_note,
+            },
+        }
 
     def action_verify_identity(self):
         self._check_open()
@@ -314,10 +364,39 @@ class CrmGdprRequest(models.Model):
         return handler()
 
     def _process_access(self):
-        self.sudo().archive_attachment_id = self.subject_id._gdpr_export_archive(self)
-        self._mark_done(
-            self.env._("The archive of the person's data is attached: send it to them.")
+        # The archive holds everything about the person, whoever's records hold it: it is
+        # built by the officer, and only the officer's group can read it.
+        self._check_dpo()
+        archive = self.subject_id._gdpr_export_archive(self)
+        self.sudo().write({"archive_attachment_id": archive.id, "archive_filename": archive.name})
+        self._mark_done(self.env._("The archive of the person's data is ready: send it to them."))
+
+    def action_send_archive(self):
+        """Send the archive to the person, at the address they are known by."""
+        self.ensure_one()
+        self._check_dpo()
+        request = self.sudo()
+        if request.request_type not in ("access", "portability") or not (
+            request.archive_attachment_id
+        ):
+            raise UserError(self.env._("Build the data archive first."))
+        email = request.requester_email or request.partner_id.email or request.subject_id.email
+        if not tools.email_normalize(email or ""):
+            raise UserError(
+                self.env._("The person has no email address: hand the archive over otherwise.")
+            )
+        template = self.env.ref("crm_gdpr.mail_template_request_archive")
+        mail_id = template.sudo().send_mail(
+            request.id,
+            email_values={
+                "email_to": email,
+                "recipient_ids": [],
+                "attachment_ids": [fields.Command.link(request.archive_attachment_id.id)],
+            },
         )
+        request.write({"archive_sent_date": fields.Datetime.now()})
+        request.message_post(body=self.env._("The data archive was sent to the person."))
+        return mail_id
 
     def _process_portability(self):
         self._process_access()
@@ -344,6 +423,21 @@ class CrmGdprRequest(models.Model):
     def _process_erasure(self):
         self._check_dpo()
         return self.env["crm.gdpr.eraser"]._erase_for_request(self)
+
+    def _erasure_certificate_data(self):
+        """The erasure evidence, for the certificate (no personal data: it never holds any)."""
+        self.ensure_one()
+        attachment = self.sudo().evidence_attachment_id
+        if not attachment:
+            return {}
+        return self.env["crm.gdpr.eraser"]._evidence_payload(attachment)
+
+    def action_print_erasure_certificate(self):
+        self.ensure_one()
+        self._check_dpo()
+        if not self.sudo().evidence_attachment_id:
+            raise UserError(self.env._("Erase the person's data first."))
+        return self.env.ref("crm_gdpr.action_report_erasure_certificate").report_action(self)
 
     def action_lift_restriction(self):
         self.ensure_one()

@@ -112,15 +112,37 @@ class CrmGdprRetentionRule(models.Model):
         return domain
 
     def _partner_safety_domain(self):
-        """Contacts that are users, companies of this database, company contacts or have
-        invoices are never processed by a retention rule (erasure requests handle them)."""
+        """Contacts that are users, companies of this database, company contacts, named on an
+        invoice (as its contact or its commercial entity: a billing address of the person
+        counts) or kept by a legal hold are never processed by a retention rule (erasure
+        requests handle them)."""
         company_partners = self.env["res.company"].sudo().search([]).partner_id.ids
         return [
             ("is_company", "=", False),
             ("user_ids", "=", False),
             ("id", "not in", company_partners),
-            ("invoice_ids", "=", False),
+            ("id", "not in", self._kept_partner_ids()),
         ]
+
+    def _kept_partner_ids(self):
+        """Contacts an invoice or a legal hold keeps: the invoice's contact and its commercial
+        entity (whose name the invoice shows), and the people of active legal holds."""
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT partner_id FROM account_move WHERE partner_id IS NOT NULL
+                 UNION
+                SELECT commercial_partner_id FROM account_move
+                 WHERE commercial_partner_id IS NOT NULL
+                """
+            )
+        )
+        ids = {row[0] for row in rows}
+        holds = self.env["crm.gdpr.legal.hold"].sudo().search([("state", "=", "active")])
+        ids |= set(holds.subject_id.partner_id.ids)
+        ids |= set((holds.move_ids.partner_id | holds.move_ids.commercial_partner_id).ids)
+        return sorted(ids)
 
     def _compute_preview_count(self):
         for rule in self:
@@ -192,17 +214,72 @@ class CrmGdprRetentionRule(models.Model):
         records.unlink()
 
     def _apply_anonymise(self, records):
+        """Everything personal of the records goes, derived fields and free text included (the
+        records' own identifiers are replaced in every text column of their rows); leads lose
+        their contact link, so that stock never copies a contact's data into them again."""
+        identifiers = self._record_identifiers(records)
+        label = self.env._("Anonymised contact")
         if records._name == "crm.lead":
             values = dict.fromkeys(LEAD_FIELDS, False)
+            values["partner_id"] = False
         elif records._name == "res.partner":
             values = dict.fromkeys(PARTNER_FIELDS, False)
-            values["name"] = self.env._("Anonymised contact")
+            values["name"] = label
         else:
-            values = {"email": False, "name": self.env._("Anonymised contact")}
+            values = {"email": False, "name": label}
         if "gdpr_anonymised" in records._fields:
             values["gdpr_anonymised"] = True
-        records.write(values)
+        if records._name == "crm.lead":
+            # the flag last: the contact link is cut before the lead becomes anonymous
+            records.write({key: value for key, value in values.items() if key != "gdpr_anonymised"})
+            records.write({"gdpr_anonymised": True})
+        else:
+            records.write(values)
+        if records._name == "res.partner":
+            banks = self.env["res.partner.bank"].sudo().with_context(active_test=False)
+            self.env["crm.gdpr.eraser"]._unlink_quietly(
+                banks.search([("partner_id", "in", records.ids)]), records
+            )
+        self.env["crm.gdpr.scanner"]._replace(
+            identifiers,
+            {"name": label, "email": "anonymised@anonymised.invalid", "phone": "[anonymised]"},
+            rows={records._table: records.ids},
+        )
         self.env["crm.gdpr.eraser"]._erase_threads(records)
+
+    def _record_identifiers(self, records):
+        """The personal values the records hold, as scanner identifiers (their own rows only
+        are rewritten with them, so a surname alone is safe to match)."""
+        names, emails, phones, streets, vats = set(), set(), set(), set(), set()
+        for record in records:
+            person_names = []
+            if record._name == "crm.lead":
+                person_names.append(record.contact_name)
+                if record.partner_id and not record.partner_id.is_company:
+                    person_names.append(record.partner_id.name)
+                emails.add(record.email_normalized)
+                phones.update({record.phone, record.mobile})
+                streets.update({record.street, record.street2})
+            elif record._name == "res.partner":
+                person_names.append(record.name)
+                emails.add(record.email_normalized)
+                phones.update({record.phone, record.mobile})
+                streets.update({record.street, record.street2})
+                vats.add(record.vat)
+            else:
+                person_names.append(record.name)
+                emails.add(record.email_normalized)
+            names.update(person_names)
+        surnames = {name.split()[-1] for name in names if name and len(name.split()) >= 2}
+        return self.env["crm.gdpr.scanner"]._identifier_set(
+            emails=[e for e in emails if e],
+            names=[n for n in names if n],
+            phones=[p for p in phones if p],
+            vats=[v for v in vats if v],
+            streets=[s for s in streets if s],
+            surnames=surnames,
+            region=self.env.company.country_id.code,
+        )
 
     @api.model
     def _cron_apply(self):

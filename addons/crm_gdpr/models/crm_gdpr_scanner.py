@@ -1,11 +1,15 @@
 import hashlib
 import re
 
+import phonenumbers
+
 from odoo import api, models
-from odoo.tools import SQL
+from odoo.tools import SQL, html2plaintext
+
+from odoo.addons.account.models.account_move import MAX_HASH_VERSION
 
 # Tables never rewritten by the residual pass: the consent proof (hash chained), Odoo's own
-# metadata and configuration. An identifier found there is reported, never replaced.
+# metadata and configuration. An identifier found there is reported as kept, never replaced.
 PROTECTED_TABLES = {
     "crm_gdpr_receipt",
     "crm_gdpr_receipt_chain",
@@ -29,7 +33,7 @@ PROTECTED_TABLES = {
     "res_lang",
     "res_groups",
 }
-# Columns covered by the accounting inalterability hash or numbering: never rewritten.
+# Columns of the accounting numbering and hash themselves: never rewritten, whatever the row.
 PROTECTED_COLUMNS = {
     ("account_move", "name"),
     ("account_move", "inalterable_hash"),
@@ -43,24 +47,57 @@ IDENTITY_COLUMNS = {
     "mailing_contact": "email_normalized",
     "crm_gdpr_subject": "email_normalized",
 }
+# Kinds of identifiers and the pseudonym kind replacing them.
+KINDS = ("email", "name", "phone", "iban", "vat", "street", "surname")
+# Kinds matched loosely (separators between characters), the others as whole words.
+LOOSE_KINDS = ("phone", "iban", "vat")
+# Kinds a name-only match is checked against the row's own address for.
+NAME_KINDS = ("name",)
 
 MIN_PHONE_DIGITS = 6
-PHONE_KEY_DIGITS = 9
+MIN_SURNAME_LENGTH = 4
+
+# Regular expression pieces, per dialect: PostgreSQL's ARE and Python's re.
+_DIALECTS = {
+    "pg": {"word": "[[:alnum:]_]", "sep": "[-[:space:]./()]"},
+    "py": {"word": r"\w", "sep": r"[-\s./()]"},
+}
 
 
 class CrmGdprScanner(models.AbstractModel):
     """Scans every text column of the database (text, varchar, jsonb) for a person's
     identifiers, and optionally replaces what it finds by a pseudonym. The scan is the evidence
-    of an erasure; its result never contains the identifiers, only their SHA-256."""
+    of an erasure; its result never contains the identifiers, only their SHA-256.
+
+    What Odoo's accounting integrity hash covers (read from `_get_integrity_hash_fields` of
+    journal entries and their lines) is never rewritten on an entry that is hashed, will be hashed
+    (posted in a hash-locked journal) or is kept by a legal hold: a hit there is reported as kept,
+    with its reason, never as residual."""
 
     _name = "crm.gdpr.scanner"
     _description = "Personal Data Scanner"
 
+    # ------------------------------------------------------------------
+    # Identifiers
+    # ------------------------------------------------------------------
+
     @api.model
-    def _identifier_set(self, emails=(), names=(), phones=()):
+    def _identifier_set(
+        self,
+        emails=(),
+        names=(),
+        phones=(),
+        ibans=(),
+        vats=(),
+        streets=(),
+        surnames=(),
+        region=None,
+    ):
         """Normalised identifiers worth scanning for: emails, full names (two words at least,
-        a lone first name would hit everyone sharing it), phone numbers (six digits at least)."""
-        result = {"email": set(), "name": set(), "phone": set()}
+        a lone first name would hit everyone sharing it), phone numbers (parsed: matched in any
+        written form), IBANs and VAT numbers (with or without separators), streets (two words at
+        least) and surnames (only ever matched on the person's own rows)."""
+        result = {kind: set() for kind in KINDS}
         for email in emails:
             if email and "@" in email:
                 result["email"].add(email.strip().lower())
@@ -69,23 +106,168 @@ class CrmGdprScanner(models.AbstractModel):
             if len(name.split(" ")) >= 2 and len(name) >= 5:
                 result["name"].add(name)
         for phone in phones:
-            phone = (phone or "").strip()
-            digits = re.sub(r"\D", "", phone)
-            if len(digits) >= MIN_PHONE_DIGITS:
-                result["phone"].add(phone)
-            if len(digits) >= PHONE_KEY_DIGITS:
-                # the digit forms software derives from it (E.164 numbers, digits-only keys,
-                # the last nine digits used for matching); shorter runs of digits would hit
-                # unrelated numbers
-                result["phone"].update({digits, digits[-PHONE_KEY_DIGITS:]})
+            result["phone"].update(self._phone_keys(phone, region))
+        for iban in ibans:
+            iban = re.sub(r"[^0-9A-Za-z]", "", iban or "").upper()
+            if len(iban) >= 12:
+                result["iban"].add(iban)
+        for vat in vats:
+            vat = re.sub(r"[^0-9A-Za-z]", "", vat or "").upper()
+            if len(vat) >= 8:
+                result["vat"].add(vat)
+                national = vat[2:] if vat[:2].isalpha() else vat
+                # the number without its country code, as e-invoicing identifiers write it
+                if len(national) >= 8 and national != vat:
+                    result["vat"].add(national)
+        for street in streets:
+            street = " ".join((street or "").split())
+            if len(street.split(" ")) >= 2 and len(street) >= 6:
+                result["street"].add(street)
+        for surname in surnames:
+            surname = (surname or "").strip()
+            if len(surname) >= MIN_SURNAME_LENGTH and " " not in surname:
+                result["surname"].add(surname)
         return {kind: sorted(values) for kind, values in result.items() if values}
 
     @api.model
-    def _pattern(self, values):
-        """Case-insensitive PostgreSQL regular expression matching any of `values` as whole
-        words."""
-        escaped = "|".join(re.escape(value) for value in sorted(values, key=len, reverse=True))
-        return rf"(?<![[:alnum:]_])({escaped})(?![[:alnum:]_])"
+    def _phone_keys(self, phone, region=None):
+        """A phone number as the scanner keeps it: E.164 when it parses (then matched in any
+        written form: national or international, with or without the trunk 0, any separators),
+        else its digits."""
+        phone = (phone or "").strip()
+        digits = re.sub(r"\D", "", phone)
+        if len(digits) < MIN_PHONE_DIGITS:
+            return set()
+        try:
+            number = phonenumbers.parse(phone, (region or "").upper() or None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number and phonenumbers.is_possible_number(number):
+            return {phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)}
+        return {digits}
+
+    @api.model
+    def _phones_in_text(self, texts, region=None):
+        """Valid phone numbers written in free text (PhoneNumberMatcher on its plain text: not
+        the digits of links or attributes), as E.164."""
+        found = set()
+        for text in texts:
+            if not text:
+                continue
+            for match in phonenumbers.PhoneNumberMatcher(
+                html2plaintext(str(text)),
+                (region or "").upper() or None,
+                leniency=phonenumbers.Leniency.VALID,
+            ):
+                found.add(
+                    phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+                )
+        return found
+
+    # ------------------------------------------------------------------
+    # Patterns
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _alternative(self, kind, value, dialect="pg"):
+        """A regular expression (without word boundaries) for one identifier."""
+        sep = _DIALECTS[dialect]["sep"] + "{0,3}"
+
+        def loose(chars):
+            return sep.join(re.escape(char) for char in chars)
+
+        if kind == "phone":
+            if value.startswith("+"):
+                number = phonenumbers.parse(value)
+                country = str(number.country_code)
+                national = phonenumbers.national_significant_number(number)
+                # +49 (0)30 123 45 67, 0049-30-1234567, 030 1234567, 4930123...
+                prefix = rf"(?:(?:\+|00)?{sep}{loose(country)}{sep}(?:0{sep})?|0{sep})?"
+                return prefix + loose(national)
+            return loose(value)
+        if kind in LOOSE_KINDS:
+            return loose(value)
+        return re.escape(value)
+
+    @api.model
+    def _pattern(self, identifiers, kinds=None, dialect="pg"):
+        """Case-insensitive regular expression matching any identifier of `kinds` as a whole
+        word."""
+        alternatives = [
+            self._alternative(kind, value, dialect)
+            for kind, values in identifiers.items()
+            if kinds is None or kind in kinds
+            for value in values
+        ]
+        if not alternatives:
+            return None
+        alternatives.sort(key=len, reverse=True)
+        word = _DIALECTS[dialect]["word"]
+        return rf"(?<!{word})({'|'.join(alternatives)})(?!{word})"
+
+    @api.model
+    def _python_patterns(self, identifiers):
+        """[(kind, compiled pattern)] in replacement order, for text outside the database
+        columns (attachment files)."""
+        result = []
+        for kind in self._replacement_order():
+            pattern = self._pattern(identifiers, kinds=(kind,), dialect="py")
+            if pattern:
+                result.append((kind, re.compile(pattern, re.IGNORECASE)))
+        return result
+
+    @api.model
+    def _replacement_order(self):
+        # emails first (they contain names), numbers before phones (they contain digit runs)
+        return ("email", "iban", "vat", "phone", "street", "name", "surname")
+
+    # ------------------------------------------------------------------
+    # What is never rewritten
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _hash_covered_columns(self):
+        """{table: {columns}}: the text columns of journal entries and their lines that Odoo's
+        accounting integrity hash covers, read from Odoo's own definition, every hash version."""
+        result = {}
+        for model_name in ("account.move", "account.move.line"):
+            Model = self.env[model_name]
+            fnames = set()
+            for version in range(1, MAX_HASH_VERSION + 1):
+                fnames.update(Model.with_context(hash_version=version)._get_integrity_hash_fields())
+            result[Model._table] = {
+                fname
+                for fname in fnames
+                if Model._fields[fname].store and Model._fields[fname].column_type
+            }
+        return result
+
+    @api.model
+    def _protected_rows(self):
+        """{table: (columns, SQL condition of the rows where they are kept, reason)}."""
+        held = (
+            self.env["crm.gdpr.legal.hold"].sudo().search([("state", "=", "active")]).move_ids.ids
+        )
+        moves = SQL(
+            "(state = 'posted' AND (inalterable_hash IS NOT NULL OR journal_id IN "
+            "(SELECT j.id FROM account_journal j WHERE j.restrict_mode_hash_table)))"
+            " OR id = ANY(%s)",
+            held,
+        )
+        covered = self._hash_covered_columns()
+        reason = "accounting integrity hash or legal hold"
+        return {
+            "account_move": (covered["account_move"], SQL("(%s)", moves), reason),
+            "account_move_line": (
+                covered["account_move_line"],
+                SQL("(move_id IN (SELECT id FROM account_move WHERE %s))", moves),
+                reason,
+            ),
+        }
+
+    # ------------------------------------------------------------------
+    # Scan and replace
+    # ------------------------------------------------------------------
 
     @api.model
     def _text_columns(self):
@@ -113,18 +295,38 @@ class CrmGdprScanner(models.AbstractModel):
         return SQL("%s::text", column_sql) if data_type == "jsonb" else column_sql
 
     @api.model
-    def _row_condition(self, table, columns, identifiers):
-        """SQL condition true for rows of `table` holding one of the identifiers."""
-        concat = SQL(
-            "concat_ws(' ', %s)",
-            SQL(", ").join(self._column_sql(column, data_type) for column, data_type in columns),
-        )
-        strong = identifiers.get("email", []) + identifiers.get("phone", [])
+    def _open_column_sql(self, table, column, data_type, protected):
+        """The column's text where it may be rewritten (NULL where it is kept), or None when it
+        is kept on every row."""
+        if table in PROTECTED_TABLES or (table, column) in PROTECTED_COLUMNS:
+            return None
+        value = self._column_sql(column, data_type)
+        if table in protected and column in protected[table][0]:
+            return SQL("CASE WHEN %s THEN NULL ELSE %s END", protected[table][1], value)
+        return value
+
+    @api.model
+    def _row_condition(self, table, columns, identifiers, protected=None):
+        """SQL condition true for rows of `table` holding one of the identifiers where they may
+        be rewritten (every row holding one when `protected` is None)."""
+        values = []
+        for column, data_type in columns:
+            if protected is None:
+                values.append(self._column_sql(column, data_type))
+            else:
+                value = self._open_column_sql(table, column, data_type, protected)
+                if value is not None:
+                    values.append(value)
+        if not values:
+            return None
+        concat = SQL("concat_ws(' ', %s)", SQL(", ").join(values))
         conditions = []
+        strong = self._pattern(identifiers, kinds=[k for k in KINDS if k not in NAME_KINDS])
         if strong:
-            conditions.append(SQL("%s ~* %s", concat, self._pattern(strong)))
-        if identifiers.get("name"):
-            name_condition = SQL("%s ~* %s", concat, self._pattern(identifiers["name"]))
+            conditions.append(SQL("%s ~* %s", concat, strong))
+        names = self._pattern(identifiers, kinds=NAME_KINDS)
+        if names:
+            name_condition = SQL("%s ~* %s", concat, names)
             identity = IDENTITY_COLUMNS.get(table)
             if identity and identity in {column for column, _type in columns}:
                 # A namesake with another address is somebody else.
@@ -140,77 +342,159 @@ class CrmGdprScanner(models.AbstractModel):
         return SQL("(%s)", SQL(" OR ").join(conditions))
 
     @api.model
-    def _scan(self, identifiers, tables=None):
-        """[(table, column, rows)] where an identifier is still found. `identifiers` as returned
-        by _identifier_set. Reads every text column of every table (or of `tables`)."""
+    def _scope(self, table, rows):
+        """SQL restricting `table` to the rows of `rows` ({table: ids}); None when no row is."""
+        if rows is None:
+            return SQL("TRUE")
+        ids = rows.get(table)
+        return SQL("id = ANY(%s)", list(ids)) if ids else None
+
+    @api.model
+    def _scan(self, identifiers, tables=None, rows=None, kept=None):
+        """[(table, column, rows)] where an identifier is still found and could be rewritten.
+        `identifiers` as returned by _identifier_set. Reads every text column of every table
+        (or of `tables`, or the rows of `rows`: {table: ids}). Hits in places that are never
+        rewritten (receipts, metadata, what the accounting hash covers or a hold keeps) are
+        appended to `kept` as (table, column, rows, reason) when a list is given."""
         if not identifiers:
             return []
         self.env.flush_all()
+        protected = self._protected_rows()
         hits = []
         for table, columns in self._text_columns().items():
             if tables is not None and table not in tables:
                 continue
+            scope = self._scope(table, rows)
+            if scope is None:
+                continue
             condition = self._row_condition(table, columns, identifiers)
-            self._execute(SQL("SELECT count(*) FROM %s WHERE %s", SQL.identifier(table), condition))
+            self._execute(
+                SQL(
+                    "SELECT count(*) FROM %s WHERE %s AND %s",
+                    SQL.identifier(table),
+                    scope,
+                    condition,
+                )
+            )
             if not self.env.cr.fetchone()[0]:
                 continue
-            hits += self._hits_per_column(table, columns, identifiers, condition)
+            table_hits, table_kept = self._hits_per_column(
+                table, columns, identifiers, SQL("%s AND %s", scope, condition), protected
+            )
+            hits += table_hits
+            if kept is not None:
+                kept += table_kept
         return hits
 
     @api.model
-    def _hits_per_column(self, table, columns, identifiers, condition):
-        pattern = self._pattern([value for values in identifiers.values() for value in values])
-        counts = SQL(", ").join(
-            SQL("count(*) FILTER (WHERE %s ~* %s)", self._column_sql(column, data_type), pattern)
-            for column, data_type in columns
-        )
-        self._execute(SQL("SELECT %s FROM %s WHERE %s", counts, SQL.identifier(table), condition))
-        row = self.env.cr.fetchone()
-        return [
-            (table, column, count)
-            for (column, _type), count in zip(columns, row, strict=True)
-            if count
-        ]
+    def _scan_rows(self, identifiers):
+        """{model: ids} of the records whose text columns hold one of the identifiers (tables
+        of Odoo's metadata and the consent proof excepted)."""
+        if not identifiers:
+            return {}
+        self.env.flush_all()
+        models_by_table = self._models_by_table()
+        found = {}
+        for table, columns in self._text_columns().items():
+            models_ = models_by_table.get(table)
+            if not models_ or table in PROTECTED_TABLES:
+                continue
+            condition = self._row_condition(table, columns, identifiers)
+            self._execute(SQL("SELECT id FROM %s WHERE %s", SQL.identifier(table), condition))
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            if ids:
+                found[models_[0]._name] = ids
+        return found
 
     @api.model
-    def _replace(self, identifiers, replacements, tables=None):
+    def _hits_per_column(self, table, columns, identifiers, condition, protected):
+        pattern = self._pattern(identifiers)
+        counts = []
+        for column, data_type in columns:
+            value = self._column_sql(column, data_type)
+            open_value = self._open_column_sql(table, column, data_type, protected)
+            counts.append(
+                SQL("count(*) FILTER (WHERE %s ~* %s)", open_value, pattern)
+                if open_value is not None
+                else SQL("0")
+            )
+            counts.append(SQL("count(*) FILTER (WHERE %s ~* %s)", value, pattern))
+        self._execute(
+            SQL(
+                "SELECT %s FROM %s WHERE %s",
+                SQL(", ").join(counts),
+                SQL.identifier(table),
+                condition,
+            )
+        )
+        row = self.env.cr.fetchone()
+        hits, kept = [], []
+        for index, (column, _type) in enumerate(columns):
+            open_count, all_count = row[2 * index], row[2 * index + 1]
+            if open_count:
+                hits.append((table, column, open_count))
+            if all_count > open_count:
+                if table in PROTECTED_TABLES or (table, column) in PROTECTED_COLUMNS:
+                    reason = "protected table or column"
+                else:
+                    reason = protected[table][2]
+                kept.append((table, column, all_count - open_count, reason))
+        return hits, kept
+
+    @api.model
+    def _replace(self, identifiers, replacements, tables=None, rows=None):
         """Replace the identifiers found in text columns by their pseudonyms, in every table but
-        the protected ones. replacements: {'email': str, 'name': str, 'phone': str}. Returns
+        the protected ones, and never in what the accounting hash covers or a hold keeps.
+        replacements: {kind: str} ('name' for names and surnames, 'email', 'phone', others
+        default to '[erased]'). `rows` ({table: ids}) restricts the rows. Returns
         [(table, rows updated)]."""
         if not identifiers:
             return []
         self.env.flush_all()
+        protected = self._protected_rows()
         updated = []
         rewritten = {}
         models_by_table = self._models_by_table()
         for table, columns in self._text_columns().items():
             if table in PROTECTED_TABLES or (tables is not None and table not in tables):
                 continue
-            condition = self._row_condition(table, columns, identifiers)
+            scope = self._scope(table, rows)
+            condition = self._row_condition(table, columns, identifiers, protected)
+            if scope is None or condition is None:
+                continue
             assignments = []
             for column, data_type in columns:
-                if (table, column) in PROTECTED_COLUMNS:
+                if self._open_column_sql(table, column, data_type, protected) is None:
                     continue
                 value = self._column_sql(column, data_type)
-                for kind in ("email", "phone", "name"):
-                    if identifiers.get(kind):
+                for kind in self._replacement_order():
+                    pattern = self._pattern(identifiers, kinds=(kind,))
+                    if pattern:
                         value = SQL(
                             "regexp_replace(%s, %s, %s, 'gi')",
                             value,
-                            self._pattern(identifiers[kind]),
-                            replacements[kind],
+                            pattern,
+                            self._replacement(replacements, kind),
                         )
                 if data_type == "jsonb":
                     value = SQL("%s::jsonb", value)
+                if table in protected and column in protected[table][0]:
+                    value = SQL(
+                        "CASE WHEN %s THEN %s ELSE %s END",
+                        protected[table][1],
+                        SQL.identifier(column),
+                        value,
+                    )
                 assignments.append(SQL("%s = %s", SQL.identifier(column), value))
             if not assignments:
                 continue
             models_ = models_by_table.get(table)
             self._execute(
                 SQL(
-                    "UPDATE %s SET %s WHERE %s %s",
+                    "UPDATE %s SET %s WHERE %s AND %s %s",
                     SQL.identifier(table),
                     SQL(", ").join(assignments),
+                    scope,
                     condition,
                     SQL("RETURNING id") if models_ else SQL(),
                 )
@@ -224,6 +508,19 @@ class CrmGdprScanner(models.AbstractModel):
         self.env.registry.clear_cache()
         self._recompute_derived(rewritten)
         return updated
+
+    @api.model
+    def _replacement(self, replacements, kind):
+        if kind == "surname":
+            kind = "name"
+        return replacements.get(kind) or replacements.get("other") or "[erased]"
+
+    @api.model
+    def _replace_in_text(self, text, patterns, replacements):
+        """`text` with the identifiers replaced (patterns from _python_patterns)."""
+        for kind, pattern in patterns:
+            text = pattern.sub(self._replacement(replacements, kind).replace("\\", r"\\"), text)
+        return text
 
     @api.model
     def _models_by_table(self):

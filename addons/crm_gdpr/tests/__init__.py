@@ -11,3 +11,6 @@ from . import test_retention
 from . import test_proof
 from . import test_send_time
 from . import test_identity_access
+from . import test_erasure_everything
+from . import test_retention_anonymous
+from . import test_access_archive
