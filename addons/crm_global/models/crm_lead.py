@@ -316,8 +316,15 @@ class CrmLead(models.Model):
         )
 
     def _inverse_customer_tz(self):
+        """Setting the zone here is a person setting the contact's zone. A form sends back the
+        inferred zone it showed: that confirms nothing and is not written."""
         for lead in self:
-            if lead.partner_id and lead.customer_tz:
+            if not lead.partner_id or not lead.customer_tz:
+                continue
+            info = lead._crm_customer_tz_info()
+            if info["tz"] == lead.customer_tz and info["source"] not in ("partner", "browser"):
+                continue
+            if lead.partner_id.tz != lead.customer_tz or not lead.partner_id.crm_tz_origin:
                 lead.partner_id.tz = lead.customer_tz
 
     @api.depends("customer_tz")
