@@ -4,6 +4,7 @@ from . import res_currency
 from . import res_currency_rate
 from . import res_country_state
 from . import res_partner
+from . import crm_company_amounts
 from . import crm_lead
 from . import crm_pipeline_value_change
 from . import crm_contact_window

@@ -40,7 +40,8 @@ PIPELINE_VALUE_FIELDS = {
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _name = "crm.lead"
+    _inherit = ("crm.lead", "crm.global.company.amounts")
 
     deal_currency_id = fields.Many2one(
         "res.currency",
@@ -54,6 +55,7 @@ class CrmLead(models.Model):
     )
     deal_amount = fields.Monetary(
         currency_field="deal_currency_id",
+        aggregator=None,  # amounts in different currencies do not add up
         tracking=True,
         help="Expected revenue in the deal currency.",
     )
@@ -426,63 +428,12 @@ class CrmLead(models.Model):
         return res
 
     @api.model
-    def _read_group(
-        self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None
-    ):
-        """Kanban columns, pivot, graph, forecast and team dashboards sum company-currency
-        amounts. With several companies of different currencies selected at once, each
-        company's part is converted into the current company's currency at today's rate (a
-        company whose rate is missing is left out, never added at 1.0)."""
-        groupby, aggregates = tuple(groupby), tuple(aggregates)
-        result = super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
-        money = [
-            index
-            for index, spec in enumerate(aggregates)
-            if spec.endswith(":sum") and spec.split(":")[0] in COMPANY_CURRENCY_AMOUNTS
-        ]
-        if (
-            not money
-            or not result
-            or having
-            or "company_id" in groupby
-            or len(self.env.companies.currency_id) < 2
-        ):
-            return result
-        detail = super()._read_group(
-            domain, [*groupby, "company_id"], [aggregates[index] for index in money]
-        )
-        target = self.env.company.currency_id
-        root = self.env.company.root_id.id
-        today = fields.Date.context_today(self)
-        currencies = {row[len(groupby)].currency_id or target for row in detail}
-        rates = self.env["res.currency"]._crm_global_rates(
-            [(currency.id, root, today) for currency in currencies | {target}]
-        )
+    def _crm_company_amount_fields(self):
+        return COMPANY_CURRENCY_AMOUNTS
 
-        def factor(currency):
-            if currency == target:
-                return 1.0
-            source, target_rate = rates[(currency.id, root, today)], rates[(target.id, root, today)]
-            if not source[0] or not (target_rate[0] or not target_rate[2]):
-                return 0.0  # no rate: left out
-            return (target_rate[0] or 1.0) / source[0]
-
-        converted = {}
-        width = len(groupby)
-        for row in detail:
-            key, company, sums = row[:width], row[width], row[width + 1 :]
-            ratio = factor(company.currency_id or target)
-            totals = converted.setdefault(key, [0.0] * len(money))
-            for position, amount in enumerate(sums):
-                totals[position] += (amount or 0.0) * ratio
-        new_result = []
-        for row in result:
-            row = list(row)
-            totals = converted.get(tuple(row[:width]), [0.0] * len(money))
-            for position, index in enumerate(money):
-                row[width + index] = target.round(totals[position])
-            new_result.append(tuple(row))
-        return new_result
+    @api.model
+    def _crm_own_currency_amount_fields(self):
+        return {"deal_amount": "deal_currency_id"}
 
     # ------------------------------------------------------------
     # Pipeline value history (deal changes versus exchange-rate drift)
