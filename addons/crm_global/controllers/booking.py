@@ -8,10 +8,17 @@ from odoo.http import request
 class CrmBookingController(http.Controller):
     """Public self-booking pages: check the signed link, call one model method, render."""
 
-    def _render(self, link, status, **values):
-        lang = link.partner_id.lang or request.env.lang or "en_US"
+    def _localize(self, link):
+        """The customer's language for everything the page shows, messages included: set
+        before slots are labelled or a booking is attempted."""
+        lang = link.partner_id.lang if link else False
+        if not lang or not request.env["res.lang"]._get_data(code=lang).code:
+            lang = request.env.lang or "en_US"
         request.update_context(lang=lang)
-        link = link.with_context(lang=lang)
+        return link.with_context(lang=lang), lang
+
+    def _render(self, link, status, **values):
+        link, lang = self._localize(link)
         tz_name = link._crm_customer_tz() if link else "UTC"
         return request.render(
             "crm_global.booking_page",
@@ -34,6 +41,7 @@ class CrmBookingController(http.Controller):
     )
     def booking_page(self, link_id, token, **kwargs):
         link, status = request.env["crm.booking.link"]._crm_resolve(link_id, token)
+        link, _lang = self._localize(link)
         values = {}
         if status == "open":
             values["days"] = link._crm_slots_by_day(link._crm_free_slots())
@@ -48,6 +56,7 @@ class CrmBookingController(http.Controller):
     )
     def booking_confirm(self, link_id, token, start=None, **kwargs):
         link, status = request.env["crm.booking.link"]._crm_resolve(link_id, token)
+        link, _lang = self._localize(link)
         if status != "open":
             return self._render(link, status, token=token)
         try:

@@ -1,6 +1,6 @@
 import psycopg2.errors
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -98,7 +98,9 @@ class CrmBooking(models.Model):
         ):
             rows = []
         if not rows:
-            raise UserError(_("Someone booked this time a moment ago. Please pick another time."))
+            raise UserError(
+                self.env._("Someone booked this time a moment ago. Please pick another time.")
+            )
         return self.browse(rows[0][0])
 
     def action_cancel(self):

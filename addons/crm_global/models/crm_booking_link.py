@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from markupsafe import Markup, escape
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import consteq, format_date, format_time
 from odoo.tools.misc import hmac
@@ -70,10 +70,11 @@ class CrmBookingLink(models.Model):
 
     @api.depends("access_key", "expiry")
     def _compute_booking_url(self):
-        base_url = self.get_base_url() if self else ""
         for link in self:
             if link.id:
-                link.booking_url = f"{base_url}{link.sudo()._crm_booking_path()}"
+                # one record at a time: with `website`, each link's base URL is its company's
+                # website (get_base_url refuses several records)
+                link.booking_url = f"{link.get_base_url()}{link.sudo()._crm_booking_path()}"
             else:
                 link.booking_url = False
 
@@ -185,11 +186,15 @@ class CrmBookingLink(models.Model):
         self.ensure_one()
         link = self.sudo()
         if link.state != "open" or link.expiry <= fields.Datetime.now():
-            raise UserError(_("This booking link can no longer be used. Ask for a new one."))
+            raise UserError(
+                self.env._("This booking link can no longer be used. Ask for a new one.")
+            )
         slot = next((s for s in link._crm_free_slots() if s["start"] == start), None)
         if not slot:
             raise UserError(
-                _("This time is not available (any more). Please pick one of the times shown.")
+                self.env._(
+                    "This time is not available (any more). Please pick one of the times shown."
+                )
             )
         booking = (
             self.env["crm.booking"]
@@ -205,13 +210,15 @@ class CrmBookingLink(models.Model):
                 }
             )
         )
+        # the meeting and the note are for the salesperson: in their language
+        rep_env = link.with_context(lang=link.user_id.lang or self.env.lang).env
         event = (
             self.env["calendar.event"]
             .sudo()
             .with_context(crm_global_booking=True)
             .create(
                 {
-                    "name": _(
+                    "name": rep_env._(
                         "%(lead)s: meeting booked by %(customer)s",
                         lead=link.lead_id.name,
                         customer=link.partner_id.name,
@@ -229,7 +236,7 @@ class CrmBookingLink(models.Model):
         booking.event_id = event
         link.state = "booked"
         link.lead_id.message_post(
-            body=_(
+            body=rep_env._(
                 "%(customer)s booked a meeting for %(when)s.",
                 customer=link.partner_id.name,
                 when=self.env["crm.slot.finder"]._slot_label(
@@ -241,8 +248,8 @@ class CrmBookingLink(models.Model):
         return booking
 
     def action_revoke(self):
-        """Kill the link: a new key makes every URL sent so far fail to verify."""
+        """Withdraw the link: its URLs still verify (the customer is told the link was
+        withdrawn, not that it was forged) but book nothing; the state is checked by every
+        booking."""
         self.check_access("write")
-        self.sudo().filtered(lambda link: link.state == "open").write(
-            {"state": "revoked", "access_key": secrets.token_urlsafe(24)}
-        )
+        self.sudo().filtered(lambda link: link.state == "open").write({"state": "revoked"})

@@ -358,6 +358,8 @@ class CrmLead(models.Model):
                     "that the times offered are right for them."
                 )
             )
+        # the new link replaces the ones sent before: one live link, one booking
+        self.booking_link_ids.filtered(lambda link: link.state == "open").action_revoke()
         link = self.env["crm.booking.link"].create(
             {
                 "lead_id": self.id,

@@ -1,9 +1,11 @@
 import re
 from datetime import timedelta
 
+import babel.dates
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import CrmGlobalTimeCase
@@ -133,6 +135,25 @@ class TestBookingLink(BookingCase):
         self.assertIn(link.sudo()._crm_booking_path(), mail.body_html)
         self.assertIn("Booking link sent", self.lead.message_ids[0].body)
 
+    def test_sending_a_second_link_replaces_the_first(self):
+        self.customer.email = "aroha@example.com"
+        first = self.lead.with_user(self.rep).action_crm_send_booking_link()
+        second = self.lead.with_user(self.rep).action_crm_send_booking_link()
+        self.assertEqual(first.state, "revoked", "one live link per opportunity")
+        self.assertEqual(second.state, "open")
+        # the opportunity still opens: every link's URL computes (one base URL per link)
+        self.lead.invalidate_recordset()
+        links = self.lead.with_user(self.rep).booking_link_ids
+        self.assertEqual(len(links), 3)
+        self.assertTrue(
+            all(
+                url.endswith(link.sudo()._crm_booking_path())
+                for link, url in zip(links, links.mapped("booking_url"), strict=True)
+            )
+        )
+        with Form(self.lead.with_user(self.rep)) as form:
+            self.assertEqual(len(form.booking_link_ids), 3)
+
     def test_portal_user_cannot_reach_links(self):
         portal = new_test_user(self.env, login="aroha_portal", groups="base.group_portal")
         with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_model"):
@@ -219,6 +240,37 @@ class TestBookingPages(BookingCase, HttpCase):
             page = self.url_open(self._path()).text
             self.assertRegex(page, r'class="container o_crm_booking py-4" dir="rtl"')
             self.assertIn("<bdi>Mere</bdi>", page)
+
+    def test_days_and_refusals_in_the_customers_language(self):
+        english = set(babel.dates.get_day_names("wide", locale="en").values())
+        refusals = {
+            "ar_001": "هذا الوقت غير متاح (لم يعد متاحًا). يرجى اختيار أحد الأوقات المعروضة.",
+            "he_IL": "המועד הזה אינו פנוי (עוד). נא לבחור אחד מהמועדים המוצגים.",
+        }
+        for code, locale in (("ar_001", "ar"), ("he_IL", "he")):
+            self.env["res.lang"]._activate_lang(code)
+            self.customer.lang = code
+            page = self.url_open(self._path()).text
+            headings = re.findall(r'<h2 class="h6"><bdi>([^<]+)</bdi>', page)
+            self.assertTrue(headings, code)
+            local_days = set(babel.dates.get_day_names("wide", locale=locale).values())
+            for heading in headings:
+                self.assertFalse([day for day in english if day in heading], heading)
+                self.assertTrue([day for day in local_days if day in heading], heading)
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+            response = self.url_open(
+                self._path(), data={"csrf_token": csrf, "start": "2001-01-01 10:00:00"}
+            )
+            self.assertIn(refusals[code], response.text)
+            self.assertRegex(response.text, r'class="container o_crm_booking py-4" dir="rtl"')
+
+    def test_withdrawn_link_says_so(self):
+        self.link.action_revoke()
+        response = self.url_open(self._path())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("This booking link was withdrawn", response.text)
+        self.assertNotIn("not valid", response.text)
+        self.assertNotIn("o_crm_booking_slot", response.text)
 
     def test_tour_customer_books_a_slot(self):
         self.start_tour(self._path(), "crm_global_booking_tour")
