@@ -315,6 +315,32 @@ class TestInstallKeepsAmounts(CrmGlobalCase):
         lead.date_deadline = "2026-12-31"
         self.assertEqual(lead.expected_revenue, 4321)
 
+    def test_deals_created_while_installing_keep_their_currency(self):
+        """The demo's deals (ILS, AED, JPY...) are created before the hook runs."""
+        self._set_rate(self.jpy, "2026-01-01", 160.0)
+        quoted = self._lead(deal_currency_id=self.jpy.id, deal_amount=186_000_000)
+        zero = self._lead(deal_currency_id=self.jpy.id, deal_amount=0)
+        before = self._lead(deal_currency_id=self.eur.id, deal_amount=4321)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET deal_amount = NULL, deal_currency_id = NULL WHERE id = %s",
+            [before.id],
+        )
+        self.env.invalidate_all()
+        post_init_hook(self.env)
+        self.assertEqual((quoted.deal_currency_id, quoted.deal_amount), (self.jpy, 186_000_000))
+        self.assertEqual(quoted.deal_rate_source, "today")
+        self.assertEqual(zero.deal_currency_id, self.jpy)
+        self.assertEqual((before.deal_currency_id, before.deal_amount), (self.eur, 4321))
+
+    def test_demo_deals_keep_their_currencies(self):
+        # the demo is installed in the suite's databases (odoo-bin -i without --without-demo)
+        sakura = self.env.ref("crm_global.lead_demo_sakura")
+        self.assertEqual(sakura.deal_currency_id, self.jpy)
+        self.assertEqual(sakura.deal_amount, 186_000_000)
+        self.assertEqual(self.env.ref("crm_global.lead_demo_negev").deal_currency_id.name, "ILS")
+        self.assertEqual(self.env.ref("crm_global.lead_demo_gulf").deal_currency_id.name, "AED")
+
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-06-15 10:00:00")
@@ -378,6 +404,27 @@ class TestNoSumAcrossCurrencies(CrmGlobalCase):
             self.domain, ["deal_amount:sum"], ["deal_currency_id", "stage_id"], lazy=False
         )
         self.assertEqual(len(rows), 2)
+
+    def test_pipeline_chart_by_deal_currency_in_company_currency(self):
+        action = self.env.ref("crm_global.crm_lead_action_pipeline_deal_currency")
+        views = self.env["crm.lead"].get_views(
+            [(view.view_id.id, view.view_mode) for view in action.view_ids]
+        )["views"]
+        self.assertIn('<field name="deal_currency_id"', views["graph"]["arch"])
+        self.assertIn('<field name="expected_revenue" type="measure"', views["graph"]["arch"])
+        self.assertNotIn("deal_amount", views["graph"]["arch"] + views["pivot"]["arch"])
+        # what the chart reads: each currency's bar in the company currency (EUR)
+        bars = dict(
+            self.env["crm.lead"]._read_group(
+                self.domain, ["deal_currency_id"], ["expected_revenue:sum"]
+            )
+        )
+        self.assertAlmostEqual(bars[self.jpy], self.yen.expected_revenue)
+        self.assertAlmostEqual(
+            bars[self.kwd],
+            self.dinar.expected_revenue + self.dinar_2.expected_revenue,
+        )
+        self.assertAlmostEqual(self.yen.expected_revenue, 77_160.49)
 
     def test_pipeline_value_changes_across_companies_in_one_currency(self):
         usd_company = self._create_company("Lumen Americas Inc", self.usd)
