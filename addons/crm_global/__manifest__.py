@@ -28,6 +28,9 @@
     ],
     "demo": ["demo/crm_global_demo.xml"],
     "assets": {
+        "web.assets_frontend": [
+            "crm_global/static/src/js/crm_booking.js",
+        ],
         "web.assets_tests": [
             "crm_global/static/tests/tours/*.js",
         ],
