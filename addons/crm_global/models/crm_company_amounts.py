@@ -59,10 +59,6 @@ class CrmGlobalCompanyAmounts(models.AbstractModel):
                         row[width + index] = None  # no sum of different currencies
                 cleaned.append(tuple(row[: width + count]))
             result = cleaned
-        return self._crm_convert_company_amounts(result, domain, groupby, aggregates, having)
-
-    @api.model
-    def _crm_convert_company_amounts(self, result, domain, groupby, aggregates, having):
         money_fields = self._crm_company_amount_fields()
         money = [
             index
@@ -80,6 +76,12 @@ class CrmGlobalCompanyAmounts(models.AbstractModel):
         detail = super()._read_group(
             domain, [*groupby, "company_id"], [aggregates[index] for index in money]
         )
+        return self._crm_convert_company_amounts(result, detail, groupby, money)
+
+    @api.model
+    def _crm_convert_company_amounts(self, result, detail, groupby, money):
+        """Replace the sums at positions `money` of `result` by the sum of each company's part
+        (`detail`, grouped by company too) converted into the current company's currency."""
         target = self.env.company.currency_id
         root = self.env.company.root_id.id
         today = fields.Date.context_today(self)

@@ -170,6 +170,34 @@ class CrmLead(models.Model):
                     lead.deal_amount * lead.deal_rate
                 )
 
+    def _crm_global_derived_revenue(self):
+        """The company-currency amount the deal amount makes, as _compute_expected_revenue."""
+        self.ensure_one()
+        if self.deal_rate_missing:
+            return 0.0
+        if self.deal_rate_source == "same" or not self.deal_currency_id:
+            return self.deal_amount
+        return self.company_currency.round(self.deal_amount * self.deal_rate)
+
+    @api.onchange("expected_revenue")
+    def _onchange_expected_revenue(self):
+        """Stock's input (quick create, form) gives the company-currency amount: the deal amount
+        follows, so that saving keeps what was typed (a save giving the deal amount ignores
+        the company amount, see _crm_global_drop_derived_amount). An expected revenue that the
+        deal amount itself produced changes nothing."""
+        for lead in self:
+            company_currency = lead.company_currency
+            amount = lead.expected_revenue or 0.0  # read first: writes below recompute it
+            if not company_currency or not company_currency.compare_amounts(
+                lead._crm_global_derived_revenue(), amount
+            ):
+                continue
+            currency = lead.deal_currency_id
+            if not currency or currency == company_currency:
+                lead.update({"deal_currency_id": company_currency.id, "deal_amount": amount})
+            elif lead.deal_rate and not lead.deal_rate_missing:
+                lead.deal_amount = currency.round(amount / lead.deal_rate)
+
     def _inverse_expected_revenue(self):
         """Stock code, imports, web forms and other addons write the company-currency amount.
 

@@ -205,6 +205,35 @@ class TestDealCurrency(CrmGlobalCase):
         self.assertEqual(lead.expected_revenue, 2000)
         self.assertEqual(lead.deal_rate_source, "closing_date")
 
+    def test_stock_expected_revenue_input_still_works(self):
+        """Stock's quick create and form keep their expected_revenue input (stock tours and
+        users type the amount there) for deals in the company currency."""
+        Lead = (
+            self.env["crm.lead"]
+            .with_user(self.user)
+            .with_context(default_type="opportunity", default_team_id=self.team.id)
+        )
+        quick = self.env.ref("crm.quick_create_opportunity_form")
+        with Form(Lead, view=quick) as form:
+            form.name = "Test Lead 1"
+            form.expected_revenue = 999_999_997
+        lead = form.record
+        self.assertEqual(
+            (lead.deal_currency_id, lead.deal_amount, lead.expected_revenue),
+            (self.eur, 999_999_997, 999_999_997),
+        )
+        with Form(lead) as form:
+            form.expected_revenue = 1234
+        self.assertEqual((lead.deal_amount, lead.expected_revenue), (1234, 1234))
+        # a deal in another currency is typed in that currency; the company amount follows
+        with Form(Lead, view=quick) as form:
+            form.name = "Reefers"
+            form.deal_currency_id = self.jpy
+            form.deal_amount = 186_000_001
+            self.assertEqual(form.expected_revenue, self.eur.round(186_000_001 / 160))
+        self.assertEqual(form.record.deal_amount, 186_000_001, "not rounded by a round trip")
+        self.assertEqual(form.record.deal_currency_id, self.jpy)
+
     def test_kanban_and_dashboard_sums_are_company_currency(self):
         leads = (
             self._lead(deal_currency_id=self.usd.id, deal_amount=11_000, date_deadline="2026-06-30")

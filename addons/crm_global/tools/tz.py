@@ -10,9 +10,12 @@ UTC). Both rules work for any gap, including Lord Howe's 30 minutes.
 
 import bisect
 import functools
+import logging
 from datetime import datetime, time, timedelta
 
 import pytz
+
+_logger = logging.getLogger(__name__)
 
 
 def zone(tz_name):
@@ -82,7 +85,7 @@ def _links():
                 if len(line) == 3 and line[0] == "L":
                     links[line[2]] = line[1]
     except OSError:
-        pass
+        _logger.warning("No tzdata.zi in pytz: deprecated zone names are kept as they are")
     return links
 
 
