@@ -1,7 +1,7 @@
 {
     "name": "CRM Global",
     "summary": "Deal currencies at dated rates, customer time zones, right-to-left",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
@@ -28,6 +28,9 @@
     ],
     "demo": ["demo/crm_global_demo.xml"],
     "assets": {
+        "web.assets_frontend": [
+            "crm_global/static/src/js/crm_booking.js",
+        ],
         "web.assets_tests": [
             "crm_global/static/tests/tours/*.js",
         ],

@@ -5,7 +5,9 @@ def post_init_hook(env):
     """Existing opportunities were entered in their company's currency: keep their amounts.
 
     Installing makes ``expected_revenue`` derived from ``deal_amount``; without this, the first
-    recomputation would erase every amount entered before the install.
+    recomputation would erase every amount entered before the install. Only opportunities from
+    before the install are concerned (no deal amount yet): those created while installing, such
+    as the demo's deals in ILS, AED or JPY, keep their deal currency and amount.
     """
     env.flush_all()
     env.cr.execute(
@@ -18,7 +20,7 @@ def post_init_hook(env):
                    deal_rate_date = NULL, deal_valuation_date = NULL
               FROM crm_lead l2
          LEFT JOIN res_company c ON c.id = l2.company_id
-             WHERE l2.id = l.id
+             WHERE l2.id = l.id AND l.deal_amount IS NULL
             """,
             env.company.currency_id.id,
         )

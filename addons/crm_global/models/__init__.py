@@ -4,7 +4,11 @@ from . import res_currency
 from . import res_currency_rate
 from . import res_country_state
 from . import res_partner
-from . import crm_lead
+from . import crm_company_amounts
+from . import crm_lead_deal_currency
+from . import crm_lead_customer_time
+from . import crm_lead_pipeline_value
+from . import crm_lead_revaluation
 from . import crm_pipeline_value_change
 from . import crm_contact_window
 from . import crm_public_holiday

@@ -1,8 +1,12 @@
+import base64
+
 import psycopg2.errors
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from odoo.addons.base.models.res_partner import _tz_get
 
 
 class CrmBooking(models.Model):
@@ -27,6 +31,12 @@ class CrmBooking(models.Model):
     state = fields.Selection(
         [("booked", "Booked"), ("cancelled", "Cancelled")], default="booked", required=True
     )
+    customer_tz = fields.Selection(
+        _tz_get, string="Customer's Time Zone", help="The zone the customer booked in."
+    )
+    attendee_name = fields.Char("Name Given")
+    attendee_email = fields.Char("Email Given")
+    note = fields.Text("Customer's Note")
 
     _sql_constraints = (
         ("stop_after_start", "CHECK(stop > start)", "A booking ends after it starts."),
@@ -98,9 +108,44 @@ class CrmBooking(models.Model):
         ):
             rows = []
         if not rows:
-            raise UserError(_("Someone booked this time a moment ago. Please pick another time."))
+            raise UserError(
+                self.env._("Someone booked this time a moment ago. Please pick another time.")
+            )
         return self.browse(rows[0][0])
 
     def action_cancel(self):
         self.write({"state": "cancelled"})
-        self.event_id.action_archive()
+        self.event_id.with_context(no_mail_to_attendees=True).action_archive()
+
+    def _crm_mail_subject(self):
+        self.ensure_one()
+        if self.state == "booked":
+            return self.env._("meeting booked for %(when)s", when=self._crm_when_label())
+        return self.env._("meeting of %(when)s cancelled", when=self._crm_when_label())
+
+    def _crm_when_label(self):
+        """The meeting's day and time in the zone the customer booked in, their language."""
+        self.ensure_one()
+        tz_name = self.customer_tz or self.link_id._crm_customer_tz()
+        return "%s (%s)" % (self.link_id._crm_slot_label(self.start, tz_name), tz_name)
+
+    def _crm_ics_attachments(self):
+        """[(file name, base64 content)]: the meeting as an iCalendar file."""
+        self.ensure_one()
+        if not self.event_id or self.state != "booked":
+            return []
+        ics = self.event_id.sudo()._get_ics_file().get(self.event_id.id)
+        return [("meeting.ics", base64.b64encode(ics))] if ics else []
+
+    def _crm_send_confirmation(self):
+        """Mail the customer: booked (with the .ics and the links to reschedule or cancel) or
+        cancelled."""
+        template = self.env.ref("crm_global.mail_template_booking_confirmation")
+        for booking in self.sudo():
+            if not (booking.attendee_email or booking.partner_id.email):
+                continue
+            template.send_mail(
+                booking.id,
+                email_layout_xmlid="mail.mail_notification_light",
+                email_values={"attachments": booking._crm_ics_attachments()},
+            )

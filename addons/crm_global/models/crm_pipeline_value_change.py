@@ -9,6 +9,7 @@ class CrmPipelineValueChange(models.Model):
     between what the deal itself did and what exchange rates did."""
 
     _name = "crm.pipeline.value.change"
+    _inherit = ("crm.global.company.amounts",)
     _description = "Pipeline Value Change"
     _order = "date desc, id desc"
     _rec_name = "lead_name"
@@ -66,6 +67,10 @@ class CrmPipelineValueChange(models.Model):
     )
     rate_before = fields.Float(digits=0, readonly=True)
     rate_after = fields.Float(digits=0, readonly=True)
+
+    @api.model
+    def _crm_company_amount_fields(self):
+        return {"value_before", "value_after", "value_change", "deal_change", "fx_change"}
 
     @api.model
     def _crm_log(self, values_list):

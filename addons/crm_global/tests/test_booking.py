@@ -1,9 +1,12 @@
+import base64
 import re
 from datetime import timedelta
 
+import babel.dates
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import CrmGlobalTimeCase
@@ -28,6 +31,18 @@ class BookingCase(CrmGlobalTimeCase):
             }
         )
         cls.link = cls._link()
+
+    def _csrf(self, link=None):
+        """A CSRF token of the test's session, from a page with a form: the question before
+        cancelling (booked link) or the confirm step of the first slot (open link)."""
+        path = (link or self.link)._crm_booking_path()
+        page = self.url_open(path + "?cancel=1").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        if not token:
+            start = re.search(r'name="start"\s+value="([^"]+)"', page)[1]
+            page = self.url_open(f"{path}?start={start}").text
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        return token[1]
 
     @classmethod
     def _link(cls, **values):
@@ -133,6 +148,25 @@ class TestBookingLink(BookingCase):
         self.assertIn(link.sudo()._crm_booking_path(), mail.body_html)
         self.assertIn("Booking link sent", self.lead.message_ids[0].body)
 
+    def test_sending_a_second_link_replaces_the_first(self):
+        self.customer.email = "aroha@example.com"
+        first = self.lead.with_user(self.rep).action_crm_send_booking_link()
+        second = self.lead.with_user(self.rep).action_crm_send_booking_link()
+        self.assertEqual(first.state, "revoked", "one live link per opportunity")
+        self.assertEqual(second.state, "open")
+        # the opportunity still opens: every link's URL computes (one base URL per link)
+        self.lead.invalidate_recordset()
+        links = self.lead.with_user(self.rep).booking_link_ids
+        self.assertEqual(len(links), 3)
+        self.assertTrue(
+            all(
+                url.endswith(link.sudo()._crm_booking_path())
+                for link, url in zip(links, links.mapped("booking_url"), strict=True)
+            )
+        )
+        with Form(self.lead.with_user(self.rep)) as form:
+            self.assertEqual(len(form.booking_link_ids), 3)
+
     def test_portal_user_cannot_reach_links(self):
         portal = new_test_user(self.env, login="aroha_portal", groups="base.group_portal")
         with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_model"):
@@ -184,8 +218,8 @@ class TestBookingPages(BookingCase, HttpCase):
 
     def _post_first_slot(self, path):
         page = self.url_open(path).text
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-        start = re.search(r'name="start" value="([^"]+)"', page)[1]
+        start = re.search(r'name="start"\s+value="([^"]+)"', page)[1]
+        csrf = self._csrf()
         return self.url_open(path, data={"csrf_token": csrf, "start": start}), start
 
     def test_booking_through_the_page(self):
@@ -201,8 +235,7 @@ class TestBookingPages(BookingCase, HttpCase):
 
     def test_forged_post_books_nothing(self):
         path = self._path()
-        page = self.url_open(path).text
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+        csrf = self._csrf()
         response = self.url_open(path, data={"csrf_token": csrf, "start": "2001-01-01 10:00:00"})
         self.assertIn("not available", response.text)
         response = self.url_open(path, data={"csrf_token": csrf, "start": "tomorrow"})
@@ -220,8 +253,237 @@ class TestBookingPages(BookingCase, HttpCase):
             self.assertRegex(page, r'class="container o_crm_booking py-4" dir="rtl"')
             self.assertIn("<bdi>Mere</bdi>", page)
 
+    def test_days_and_refusals_in_the_customers_language(self):
+        english = set(babel.dates.get_day_names("wide", locale="en").values())
+        refusals = {
+            "ar_001": "هذا الوقت غير متاح (لم يعد متاحًا). يرجى اختيار أحد الأوقات المعروضة.",
+            "he_IL": "המועד הזה אינו פנוי (עוד). נא לבחור אחד מהמועדים המוצגים.",
+        }
+        for code, locale in (("ar_001", "ar"), ("he_IL", "he")):
+            self.env["res.lang"]._activate_lang(code)
+            self.customer.lang = code
+            page = self.url_open(self._path()).text
+            headings = re.findall(r'<h2 class="h6"><bdi>([^<]+)</bdi>', page)
+            self.assertTrue(headings, code)
+            local_days = set(babel.dates.get_day_names("wide", locale=locale).values())
+            for heading in headings:
+                self.assertFalse([day for day in english if day in heading], heading)
+                self.assertTrue([day for day in local_days if day in heading], heading)
+            response = self.url_open(
+                self._path(), data={"csrf_token": self._csrf(), "start": "2001-01-01 10:00:00"}
+            )
+            self.assertIn(refusals[code], response.text)
+            self.assertRegex(response.text, r'class="container o_crm_booking py-4" dir="rtl"')
+
+    def test_withdrawn_link_says_so(self):
+        self.link.action_revoke()
+        response = self.url_open(self._path())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("This booking link was withdrawn", response.text)
+        self.assertNotIn("not valid", response.text)
+        self.assertNotIn("o_crm_booking_slot", response.text)
+
     def test_tour_customer_books_a_slot(self):
         self.start_tour(self._path(), "crm_global_booking_tour")
         booking = self.env["crm.booking"].search([("link_id", "=", self.link.id)])
         self.assertEqual(len(booking), 1)
+        self.assertEqual(booking.note, "Bring the cold-chain specs")
+        self.assertTrue(booking.customer_tz)
         self.assertEqual(booking.event_id.partner_ids, self.rep.partner_id | self.customer)
+
+
+@tagged("post_install", "-at_install")
+class TestBookingPageFeatures(BookingCase, HttpCase):
+    """Zone shown and changeable, a confirm step, a confirmation with the .ics, reschedule and
+    cancel from the link."""
+
+    def _page(self, query=""):
+        response = self.url_open(self.link._crm_booking_path() + query)
+        self.assertEqual(response.status_code, 200)
+        return response.text
+
+    def _book(self, query="", **data):
+        page = self._page(query)
+        start = re.search(r'name="start"\s+value="([^"]+)"', page)[1]
+        confirm = self._page(f"{query}&start={start}" if query else f"?start={start}")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', confirm)[1]
+        values = {"csrf_token": csrf, "start": start, **data}
+        tz = re.search(r'name="tz" value="([^"]+)"', confirm)
+        values.setdefault("tz", tz[1])
+        return self.url_open(self.link._crm_booking_path(), data=values), start
+
+    def _mails(self, booking):
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "crm.booking"), ("res_id", "=", booking.id)], order="id")
+        )
+
+    def test_zone_is_changeable(self):
+        page = self._page()
+        self.assertIn('data-tz="Pacific/Auckland"', page, "the customer's zone without a browser")
+        self.assertIn('<option value="Asia/Tokyo">', page)
+        page = self._page("?tz=Asia/Tokyo")
+        self.assertIn('data-tz="Asia/Tokyo"', page)
+        self.assertRegex(page, r'<option value="Asia/Tokyo" selected')
+        self.assertIn("<bdi>Asia/Tokyo</bdi>", page)
+        # a deprecated name, as some browsers report it, is shown under its canonical name
+        self.assertIn('data-tz="Asia/Kolkata"', self._page("?tz=Asia/Calcutta"))
+        # not a zone: the customer's
+        self.assertIn('data-tz="Pacific/Auckland"', self._page("?tz=Mars/Olympus"))
+        # times are those of the chosen clock (Auckland and Tokyo are hours apart)
+        slot = self.link._crm_free_slots()[0]
+        auckland = self.link._crm_slot_label(slot["start"], "Pacific/Auckland")
+        tokyo = self.link._crm_slot_label(slot["start"], "Asia/Tokyo")
+        self.assertNotEqual(auckland[-5:], tokyo[-5:])
+        self.assertIn(f"<bdi>{tokyo[-5:]}</bdi>", self._page("?tz=Asia/Tokyo"))
+
+    def test_confirm_step_is_prefilled_then_books(self):
+        self.customer.email = "aroha@example.com"
+        start = re.search(r'name="start"\s+value="([^"]+)"', self._page())[1]
+        confirm = self._page(f"?start={start}")
+        self.assertIn("o_crm_booking_confirm_step", confirm)
+        self.assertIn('value="Aroha Ngata"', confirm)
+        self.assertIn('value="aroha@example.com"', confirm)
+        self.assertFalse(self.env["crm.booking"].search([("link_id", "=", self.link.id)]))
+        # a time that is not offered gets the list again, not a confirm step
+        self.assertNotIn("o_crm_booking_confirm_step", self._page("?start=2001-01-01 10:00:00"))
+        response, start = self._book(
+            name="Aroha N.",
+            email="aroha.ngata@example.com",
+            note="Bring the cold-chain specs",
+            browser_tz="Pacific/Chatham",
+        )
+        self.assertIn("Your meeting is booked", response.text)
+        booking = self.env["crm.booking"].search([("link_id", "=", self.link.id)])
+        self.assertEqual(
+            (booking.attendee_name, booking.attendee_email, booking.note),
+            ("Aroha N.", "aroha.ngata@example.com", "Bring the cold-chain specs"),
+        )
+        self.assertIn("Bring the cold-chain specs", booking.event_id.description)
+        self.assertIn("aroha.ngata@example.com", self.lead.message_ids[0].body)
+        # a person set the customer's zone: the browser's does not replace it
+        self.assertEqual(self.customer.crm_tz, "Pacific/Auckland")
+
+    def test_browser_zone_becomes_the_contacts_when_nobody_set_one(self):
+        self.customer.tz = False
+        self.customer.email = "aroha@example.com"
+        self.assertEqual(self.customer.crm_tz_source, "ambiguous", "Auckland or Chatham")
+        self._book(browser_tz="Pacific/Chatham")
+        self.assertEqual(
+            (self.customer.crm_tz, self.customer.crm_tz_source), ("Pacific/Chatham", "browser")
+        )
+
+    def test_confirmation_mail_with_ics_and_links(self):
+        self.customer.email = "aroha@example.com"
+        self._book()
+        booking = self.env["crm.booking"].search([("link_id", "=", self.link.id)])
+        mail = self._mails(booking)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.customer)
+        self.assertIn(f"{self.link._crm_booking_path()}?reschedule=1", mail.body_html)
+        self.assertIn(f"{self.link._crm_booking_path()}?cancel=1", mail.body_html)
+        ics = mail.attachment_ids.filtered(lambda a: a.name.endswith(".ics"))
+        self.assertEqual(len(ics), 1)
+        content = base64.b64decode(ics.datas).decode()
+        self.assertIn("BEGIN:VEVENT", content)
+        self.assertIn(booking.start.strftime("%Y%m%dT%H%M%S"), content)
+        # stock's invitation is not sent on top of it
+        self.assertFalse(
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "calendar.event"), ("res_id", "=", booking.event_id.id)])
+        )
+
+    def test_confirmation_mail_right_to_left(self):
+        self.env["res.lang"]._activate_lang("he_IL")
+        self.customer.write({"lang": "he_IL", "email": "aroha@example.com"})
+        self._book()
+        booking = self.env["crm.booking"].search([("link_id", "=", self.link.id)])
+        self.assertIn('dir="rtl"', self._mails(booking).body_html)
+
+    def test_confirm_step_and_booked_page_translated_right_to_left(self):
+        texts = {
+            "ar_001": ("أكّد اجتماعك", "إعادة الجدولة", "المنطقة الزمنية"),
+            "he_IL": ("אישור הפגישה", "קביעה מחדש", "אזור זמן"),
+        }
+        for code, (confirm_title, _reschedule, zone) in texts.items():
+            self.env["res.lang"]._activate_lang(code)
+            self.env["ir.module.module"]._load_module_terms(["crm_global"], [code])
+            self.customer.lang = code
+            page = self._page()
+            self.assertIn(zone, page)
+            start = re.search(r'name="start"\s+value="([^"]+)"', page)[1]
+            confirm = self._page(f"?start={start}")
+            self.assertRegex(confirm, r'class="container o_crm_booking py-4" dir="rtl"')
+            self.assertIn(confirm_title, confirm)
+            self.assertNotIn("Confirm your meeting", confirm)
+        self.customer.email = "aroha@example.com"
+        self._book()
+        self.assertIn(texts["he_IL"][1], self._page(), "the booked page, in Hebrew")
+
+    def test_reschedule_moves_the_same_meeting(self):
+        self.customer.email = "aroha@example.com"
+        self._book()
+        first = self.env["crm.booking"].search([("link_id", "=", self.link.id)])
+        event = first.event_id
+        page = self._page()
+        self.assertIn("o_crm_booking_reschedule", page)
+        page = self._page("?reschedule=1")
+        self.assertIn("o_crm_booking_rescheduling", page)
+        response, start = self._book("?reschedule=1", reschedule="1")
+        self.assertIn("Your meeting is booked", response.text)
+        bookings = self.env["crm.booking"].search([("link_id", "=", self.link.id)])
+        self.assertEqual(len(bookings), 2)
+        current = bookings.filtered(lambda b: b.state == "booked")
+        self.assertEqual(fields.Datetime.to_string(current.start), start)
+        self.assertNotEqual(current.start, first.start)
+        self.assertEqual(first.state, "cancelled")
+        self.assertEqual(current.event_id, event, "the meeting moves, no second meeting")
+        self.assertEqual(event.start, current.start)
+        self.assertIn("moved their meeting", self.lead.message_ids[0].body)
+        # without reschedule, a booked link books nothing more
+        response = self.url_open(
+            self.link._crm_booking_path(),
+            data={
+                "csrf_token": self._csrf(),
+                "start": start,
+            },
+        )
+        self.assertEqual(self.env["crm.booking"].search_count([("link_id", "=", self.link.id)]), 2)
+
+    def test_cancel_asks_then_cancels_and_the_link_books_again(self):
+        self.customer.email = "aroha@example.com"
+        self._book()
+        booking = self.env["crm.booking"].search([("link_id", "=", self.link.id)])
+        event = booking.event_id
+        page = self._page("?cancel=1")
+        self.assertIn("o_crm_booking_ask_cancel", page)
+        self.assertEqual(booking.state, "booked", "asking is not cancelling (mail scanners)")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+        response = self.url_open(
+            self.link._crm_booking_path() + "/cancel", data={"csrf_token": csrf}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(booking.state, "cancelled")
+        self.assertFalse(event.active)
+        self.assertEqual(self.link.state, "open")
+        self.assertIn("o_crm_booking_slot", response.text)
+        self.assertIn("cancelled the meeting", self.lead.message_ids[0].body)
+        mails = self._mails(booking)
+        self.assertEqual(len(mails), 2)
+        self.assertIn("cancelled", mails[-1].subject)
+        self.assertFalse(mails[-1].attachment_ids)
+        # the freed link books again
+        response, _start = self._book()
+        self.assertIn("Your meeting is booked", response.text)
+
+    def test_forged_cancel_changes_nothing(self):
+        self.customer.email = "aroha@example.com"
+        self._book()
+        booking = self.env["crm.booking"].search([("link_id", "=", self.link.id)])
+        response = self.url_open(
+            f"/crm/book/{self.link.id}/{'0' * 64}/cancel", data={"csrf_token": self._csrf()}
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(booking.state, "booked")

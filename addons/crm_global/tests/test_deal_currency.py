@@ -205,6 +205,35 @@ class TestDealCurrency(CrmGlobalCase):
         self.assertEqual(lead.expected_revenue, 2000)
         self.assertEqual(lead.deal_rate_source, "closing_date")
 
+    def test_stock_expected_revenue_input_still_works(self):
+        """Stock's quick create and form keep their expected_revenue input (stock tours and
+        users type the amount there) for deals in the company currency."""
+        Lead = (
+            self.env["crm.lead"]
+            .with_user(self.user)
+            .with_context(default_type="opportunity", default_team_id=self.team.id)
+        )
+        quick = self.env.ref("crm.quick_create_opportunity_form")
+        with Form(Lead, view=quick) as form:
+            form.name = "Test Lead 1"
+            form.expected_revenue = 999_999_997
+        lead = form.record
+        self.assertEqual(
+            (lead.deal_currency_id, lead.deal_amount, lead.expected_revenue),
+            (self.eur, 999_999_997, 999_999_997),
+        )
+        with Form(lead) as form:
+            form.expected_revenue = 1234
+        self.assertEqual((lead.deal_amount, lead.expected_revenue), (1234, 1234))
+        # a deal in another currency is typed in that currency; the company amount follows
+        with Form(Lead, view=quick) as form:
+            form.name = "Reefers"
+            form.deal_currency_id = self.jpy
+            form.deal_amount = 186_000_001
+            self.assertEqual(form.expected_revenue, self.eur.round(186_000_001 / 160))
+        self.assertEqual(form.record.deal_amount, 186_000_001, "not rounded by a round trip")
+        self.assertEqual(form.record.deal_currency_id, self.jpy)
+
     def test_kanban_and_dashboard_sums_are_company_currency(self):
         leads = (
             self._lead(deal_currency_id=self.usd.id, deal_amount=11_000, date_deadline="2026-06-30")
@@ -314,3 +343,135 @@ class TestInstallKeepsAmounts(CrmGlobalCase):
         lead.probability = 55  # any later recomputation keeps the amount
         lead.date_deadline = "2026-12-31"
         self.assertEqual(lead.expected_revenue, 4321)
+
+    def test_deals_created_while_installing_keep_their_currency(self):
+        """The demo's deals (ILS, AED, JPY...) are created before the hook runs."""
+        self._set_rate(self.jpy, "2026-01-01", 160.0)
+        quoted = self._lead(deal_currency_id=self.jpy.id, deal_amount=186_000_000)
+        zero = self._lead(deal_currency_id=self.jpy.id, deal_amount=0)
+        before = self._lead(deal_currency_id=self.eur.id, deal_amount=4321)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET deal_amount = NULL, deal_currency_id = NULL WHERE id = %s",
+            [before.id],
+        )
+        self.env.invalidate_all()
+        post_init_hook(self.env)
+        self.assertEqual((quoted.deal_currency_id, quoted.deal_amount), (self.jpy, 186_000_000))
+        self.assertEqual(quoted.deal_rate_source, "today")
+        self.assertEqual(zero.deal_currency_id, self.jpy)
+        self.assertEqual((before.deal_currency_id, before.deal_amount), (self.eur, 4321))
+
+    def test_demo_deals_keep_their_currencies(self):
+        # the demo is installed in the suite's databases (odoo-bin -i without --without-demo)
+        sakura = self.env.ref("crm_global.lead_demo_sakura")
+        self.assertEqual(sakura.deal_currency_id, self.jpy)
+        self.assertEqual(sakura.deal_amount, 186_000_000)
+        self.assertEqual(self.env.ref("crm_global.lead_demo_negev").deal_currency_id.name, "ILS")
+        self.assertEqual(self.env.ref("crm_global.lead_demo_gulf").deal_currency_id.name, "AED")
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-06-15 10:00:00")
+class TestNoSumAcrossCurrencies(CrmGlobalCase):
+    """¥12,345,678 + KWD 1,234.568 is not 12,346,912.568 of anything."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._drop_rates(cls.jpy)
+        cls._drop_rates(cls.kwd)
+        cls._set_rate(cls.jpy, "2026-01-01", 160.0)
+        cls._set_rate(cls.kwd, "2026-01-01", 0.32)
+
+    def setUp(self):
+        super().setUp()
+        self.yen = self._lead(deal_currency_id=self.jpy.id, deal_amount=12_345_678)
+        self.dinar = self._lead(deal_currency_id=self.kwd.id, deal_amount=1_234.568)
+        self.dinar_2 = self._lead(deal_currency_id=self.kwd.id, deal_amount=100)
+        self.domain = [("id", "in", (self.yen | self.dinar | self.dinar_2).ids)]
+
+    def _company_total(self):
+        return sum((self.yen | self.dinar | self.dinar_2).mapped("expected_revenue"))
+
+    def test_views_do_not_offer_deal_amounts_as_measures(self):
+        description = self.env["crm.lead"].fields_get(["deal_amount", "expected_revenue"])
+        self.assertFalse(description["deal_amount"].get("aggregator"))
+        self.assertEqual(description["expected_revenue"].get("aggregator"), "sum")
+        # a grouped list asks the aggregates the fields declare: deal amounts are not summed
+        groups = self.env["crm.lead"].web_read_group(
+            self.domain, ["deal_amount", "expected_revenue"], ["stage_id"]
+        )["groups"]
+        column = next(g for g in groups if g["stage_id"][0] == self.stage_new.id)
+        self.assertNotIn("deal_amount", column)
+        self.assertAlmostEqual(column["expected_revenue"], self._company_total())
+
+    def test_no_sum_of_different_currencies_whoever_asks(self):
+        Lead = self.env["crm.lead"]
+        [(total, revenue)] = Lead._read_group(
+            self.domain, [], ["deal_amount:sum", "expected_revenue:sum"]
+        )
+        self.assertIsNone(total, "JPY and KWD are not added up")
+        self.assertAlmostEqual(revenue, self._company_total(), msg="company currency: summed")
+        self.assertAlmostEqual(revenue, 77_160.49 + 3_858.03 + 312.5, delta=0.02)
+        [(_stage, average)] = Lead._read_group(self.domain, ["stage_id"], ["deal_amount:avg"])
+        self.assertIsNone(average)
+        groups = Lead.read_group(self.domain, ["deal_amount:sum"], ["stage_id"])
+        column = next(g for g in groups if g["stage_id"][0] == self.stage_new.id)
+        self.assertEqual(column["stage_id_count"], 3)
+        self.assertFalse(column["deal_amount"])
+        # grouped by deal currency, each currency has its total
+        by_currency = dict(Lead._read_group(self.domain, ["deal_currency_id"], ["deal_amount:sum"]))
+        self.assertEqual(by_currency[self.jpy], 12_345_678)
+        self.assertAlmostEqual(by_currency[self.kwd], 1_334.568)
+        # a group of one currency is summed
+        kwd_only = [("id", "in", (self.dinar | self.dinar_2).ids)]
+        [(total,)] = Lead._read_group(kwd_only, [], ["deal_amount:sum"])
+        self.assertAlmostEqual(total, 1_334.568)
+        # the pivot, grouped by currency then stage, as the web client asks it
+        rows = Lead.read_group(
+            self.domain, ["deal_amount:sum"], ["deal_currency_id", "stage_id"], lazy=False
+        )
+        self.assertEqual(len(rows), 2)
+
+    def test_pipeline_chart_by_deal_currency_in_company_currency(self):
+        action = self.env.ref("crm_global.crm_lead_action_pipeline_deal_currency")
+        views = self.env["crm.lead"].get_views(
+            [(view.view_id.id, view.view_mode) for view in action.view_ids]
+        )["views"]
+        self.assertIn('<field name="deal_currency_id"', views["graph"]["arch"])
+        self.assertIn('<field name="expected_revenue" type="measure"', views["graph"]["arch"])
+        self.assertNotIn("deal_amount", views["graph"]["arch"] + views["pivot"]["arch"])
+        # what the chart reads: each currency's bar in the company currency (EUR)
+        bars = dict(
+            self.env["crm.lead"]._read_group(
+                self.domain, ["deal_currency_id"], ["expected_revenue:sum"]
+            )
+        )
+        self.assertAlmostEqual(bars[self.jpy], self.yen.expected_revenue)
+        self.assertAlmostEqual(
+            bars[self.kwd],
+            self.dinar.expected_revenue + self.dinar_2.expected_revenue,
+        )
+        self.assertAlmostEqual(self.yen.expected_revenue, 77_160.49)
+
+    def test_pipeline_value_changes_across_companies_in_one_currency(self):
+        usd_company = self._create_company("Lumen Americas Inc", self.usd)
+        self._drop_rates(self.usd)
+        self._set_rate(self.usd, "2026-01-01", 1.25)  # 1 USD = 0.80 EUR
+        self._set_rate(self.eur, "2026-01-01", 0.8, company=usd_company)
+        self.user.company_ids = self.company | usd_company
+        eu_lead = self._lead(deal_currency_id=self.eur.id, deal_amount=1000)
+        us_lead = self._lead(
+            company_id=usd_company.id, team_id=False, deal_currency_id=self.usd.id, deal_amount=500
+        )
+        Change = (
+            self.env["crm.pipeline.value.change"]
+            .with_user(self.user)
+            .with_context(allowed_company_ids=[self.company.id, usd_company.id])
+        )
+        domain = [("lead_id", "in", (eu_lead | us_lead).ids)]
+        [(total, deal)] = Change._read_group(domain, [], ["value_change:sum", "deal_change:sum"])
+        self.assertEqual((total, deal), (1400, 1400), "500 USD are 400 EUR, not 500")
+        by_company = dict(Change._read_group(domain, ["company_id"], ["value_change:sum"]))
+        self.assertEqual(by_company[usd_company], 500)

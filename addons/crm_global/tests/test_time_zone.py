@@ -2,7 +2,7 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
-from odoo.tests import Form, TransactionCase, tagged
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
 
 from ..tools import tz as tz_tools
 
@@ -169,3 +169,169 @@ class TestLocalTimes(TransactionCase):
             datetime(2026, 3, 29).date(), 9, 17, "Europe/Paris"
         )
         self.assertEqual((start.hour, stop.hour), (7, 15), "09-17 CEST on the day clocks change")
+
+
+@tagged("post_install", "-at_install")
+class TestTimeZoneEvidence(TransactionCase):
+    """A zone counts as the contact's only when a person set it or the customer's browser
+    reported it: stock gives every new contact the creating user's zone."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.rep = new_test_user(
+            cls.env,
+            login="brussels_rep",
+            groups="sales_team.group_sale_salesman,base.group_partner_manager",
+            tz="Europe/Brussels",
+        )
+        # as the web client calls: the user's zone in the context
+        cls.rep_env = cls.env(user=cls.rep, context={"tz": "Europe/Brussels", "lang": "en_US"})
+        cls.jp = cls.env.ref("base.jp")
+        cls.br = cls.env.ref("base.br")
+
+    def test_back_office_contact_gets_no_zone_from_its_creator(self):
+        partner = self.rep_env["res.partner"].create(
+            {"name": "Sakura Cold Logistics KK", "is_company": True, "country_id": self.jp.id}
+        )
+        self.assertEqual(partner.tz, "Europe/Brussels", "stock's default, still there")
+        self.assertFalse(partner.crm_tz_origin)
+        self.assertEqual((partner.crm_tz, partner.crm_tz_source), ("Asia/Tokyo", "country"))
+        # the form sends its default zone back: still not evidence
+        with Form(self.rep_env["res.partner"]) as form:
+            form.name = "Osaka Reefers KK"
+            form.country_id = self.jp
+        self.assertEqual(form.record.tz, "Europe/Brussels")
+        self.assertEqual((form.record.crm_tz, form.record.crm_tz_source), ("Asia/Tokyo", "country"))
+        # a default from the context or a global default is a default too
+        brazil = self.rep_env["res.partner"].with_context(default_tz="Asia/Dubai")
+        partner = brazil.create({"name": "Ipanema", "country_id": self.br.id})
+        self.assertEqual((partner.crm_tz, partner.crm_tz_source), (False, "ambiguous"))
+        self.env["ir.default"].set("res.partner", "tz", "Asia/Dubai")
+        partner = self.rep_env["res.partner"].create({"name": "Manaus", "country_id": self.br.id})
+        self.assertEqual(partner.tz, "Asia/Dubai")
+        self.assertEqual(partner.crm_tz_source, "ambiguous")
+
+    def test_a_person_setting_the_zone_is_evidence(self):
+        partner = self.rep_env["res.partner"].create(
+            {"name": "Kyoto Foods", "country_id": self.br.id, "tz": "America/Recife"}
+        )
+        self.assertEqual(partner.crm_tz_origin, "partner")
+        self.assertEqual((partner.crm_tz, partner.crm_tz_source), ("America/Recife", "partner"))
+        partner = self.rep_env["res.partner"].create({"name": "Rio", "country_id": self.br.id})
+        with Form(partner.with_env(self.rep_env)) as form:
+            form.tz = "America/Manaus"
+        self.assertEqual((partner.crm_tz, partner.crm_tz_source), ("America/Manaus", "partner"))
+        # even the creator's own zone, once someone writes it
+        partner.tz = "Europe/Brussels"
+        self.assertEqual((partner.crm_tz, partner.crm_tz_source), ("Europe/Brussels", "partner"))
+        partner.tz = False
+        self.assertFalse(partner.crm_tz_origin)
+        self.assertEqual(partner.crm_tz_source, "ambiguous")
+
+    def test_lead_conversion_does_not_give_the_users_zone(self):
+        lead = self.rep_env["crm.lead"].create(
+            {"name": "Reefers", "partner_name": "Nagoya Cold KK", "country_id": self.jp.id}
+        )
+        wizard = (
+            self.rep_env["crm.lead2opportunity.partner"]
+            .with_context(active_model="crm.lead", active_id=lead.id, active_ids=lead.ids)
+            .create({"name": "convert", "action": "create"})
+        )
+        wizard.action_apply()
+        partner = lead.partner_id
+        self.assertTrue(partner)
+        self.assertFalse(partner.crm_tz_origin)
+        self.assertEqual((partner.crm_tz, partner.crm_tz_source), ("Asia/Tokyo", "country"))
+        self.assertEqual((lead.customer_tz, lead.customer_tz_source), ("Asia/Tokyo", "country"))
+
+    def test_opportunity_form_does_not_turn_an_inference_into_evidence(self):
+        partner = self.rep_env["res.partner"].create({"name": "Berlin", "country_id": self.jp.id})
+        with Form(self.rep_env["crm.lead"]) as form:
+            form.name = "Cold rooms"
+            form.partner_id = partner
+        self.assertFalse(partner.crm_tz_origin)
+        self.assertEqual(form.record.customer_tz_source, "country")
+
+    def test_browser_reported_zone(self):
+        partner = self.rep_env["res.partner"].create({"name": "Rio", "country_id": self.br.id})
+        partner.sudo()._crm_set_browser_tz("America/Sao_Paulo")
+        self.assertEqual(
+            (partner.crm_tz, partner.crm_tz_source, partner.crm_tz_origin),
+            ("America/Sao_Paulo", "browser", "browser"),
+        )
+        partner.sudo()._crm_set_browser_tz("Not/AZone")
+        self.assertEqual(partner.crm_tz, "America/Sao_Paulo")
+        # a zone a person set is not moved by a travelling customer's browser
+        partner.tz = "America/Manaus"
+        partner.sudo()._crm_set_browser_tz("Europe/Lisbon")
+        self.assertEqual((partner.crm_tz, partner.crm_tz_source), ("America/Manaus", "partner"))
+
+
+@tagged("post_install", "-at_install")
+class TestTimeZonePrecision(TransactionCase):
+    def _partner(self, **values):
+        return self.env["res.partner"].create({"name": "Customer", **values})
+
+    def test_phone_area_code_is_more_precise_than_the_state(self):
+        us = self.env.ref("base.us")
+        texas = self.env["res.country.state"].search(
+            [("country_id", "=", us.id), ("code", "=", "TX")]
+        )
+        self.assertEqual(texas.crm_tz, "America/Chicago")
+        el_paso = self._partner(country_id=us.id, state_id=texas.id, phone="+1 915 555 0100")
+        self.assertEqual(
+            (el_paso.crm_tz, el_paso.crm_tz_source, el_paso.crm_tz_confidence),
+            ("America/Denver", "phone", "high"),
+        )
+        # a national number, read in the country
+        el_paso = self._partner(country_id=us.id, state_id=texas.id, mobile="(915) 555-0101")
+        self.assertEqual(el_paso.crm_tz, "America/Denver")
+        # a number from another state says less than the address: the state wins
+        houston = self._partner(country_id=us.id, state_id=texas.id, phone="+1 212 555 0100")
+        self.assertEqual((houston.crm_tz, houston.crm_tz_source), ("America/Chicago", "state"))
+        # a number that does not place the person (toll-free): the state
+        dallas = self._partner(country_id=us.id, state_id=texas.id, phone="+1 800 555 0100")
+        self.assertEqual((dallas.crm_tz, dallas.crm_tz_source), ("America/Chicago", "state"))
+
+    def test_countries_of_one_clock_resolve(self):
+        for code, zone in (
+            ("de", "Europe/Berlin"),
+            ("ar", "America/Argentina/Buenos_Aires"),
+            ("my", "Asia/Kuala_Lumpur"),
+        ):
+            partner = self._partner(country_id=self.env.ref(f"base.{code}").id)
+            self.assertEqual(
+                (partner.crm_tz, partner.crm_tz_source, partner.crm_tz_confidence),
+                (zone, "country", "high"),
+                code,
+            )
+        # countries of several clocks still ask
+        for code in ("us", "au", "cn"):
+            partner = self._partner(country_id=self.env.ref(f"base.{code}").id)
+            self.assertEqual(partner.crm_tz_source, "ambiguous", code)
+
+    def test_one_clock_country_does_not_block_the_slot_finder(self):
+        partner = self._partner(country_id=self.env.ref("base.de").id, email="k@example.de")
+        lead = self.env["crm.lead"].create(
+            {"name": "Service contract", "type": "opportunity", "partner_id": partner.id}
+        )
+        self.assertEqual(lead.customer_tz, "Europe/Berlin")
+        action = lead.action_crm_find_slots()
+        self.assertEqual(action["res_model"], "crm.slot.finder.wizard")
+
+    def test_canonical_zone_names(self):
+        # phonenumbers still says Asia/Calcutta, Asia/Katmandu, America/Buenos_Aires
+        for phone, zone in (
+            ("+91 98200 12345", "Asia/Kolkata"),
+            ("+977 1 4412345", "Asia/Kathmandu"),
+            ("+54 11 4321 0000", "America/Argentina/Buenos_Aires"),
+        ):
+            partner = self._partner(phone=phone)
+            self.assertEqual((partner.crm_tz, partner.crm_tz_source), (zone, "phone"), phone)
+        partner = self._partner(phone="+91 98200 12345", country_id=self.env.ref("base.in").id)
+        self.assertEqual(partner.crm_tz, "Asia/Kolkata")
+        # a deprecated name set by a person is shown under its canonical name
+        partner = self._partner(tz="Asia/Calcutta")
+        self.assertEqual((partner.crm_tz, partner.crm_tz_source), ("Asia/Kolkata", "partner"))
+        self.assertEqual(partner.tz, "Asia/Calcutta", "what the person chose is kept")
