@@ -22,7 +22,10 @@ class CrmBooking(models.Model):
 
     link_id = fields.Many2one("crm.booking.link", required=True, ondelete="cascade", index=True)
     lead_id = fields.Many2one("crm.lead", "Opportunity", required=True, ondelete="cascade")
-    company_id = fields.Many2one(related="lead_id.company_id", store=True)
+    # The deal's company when the customer booked, written with the booking. Not a stored related
+    # field: that would look for bookings with one query per lead on each write of leads'
+    # company, which stock's lead assignment does lead by lead.
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
     user_id = fields.Many2one("res.users", "Salesperson", required=True, index=True)
     partner_id = fields.Many2one("res.partner", "Customer", required=True)
     start = fields.Datetime(required=True)

@@ -16,6 +16,9 @@ PIPELINE_VALUE_FIELDS = {
     "type",
     "user_id",
 }
+# Writes of only these move the value between teams and people without changing it: a deal's
+# pending change absorbs them (stock assigns each lead with a second write).
+ATTRIBUTION_FIELDS = {"team_id", "user_id"}
 
 
 class CrmLead(models.Model):
@@ -27,24 +30,96 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         leads = super().create(vals_list)
-        leads._crm_global_log_value_changes({}, reason="new")
+        leads._crm_global_defer_value_log({}, reason="new")
         return leads
 
     def write(self, vals):
         if PIPELINE_VALUE_FIELDS.isdisjoint(vals) or self.env.context.get("crm_global_no_log"):
             return super().write(vals)
-        before = self._crm_global_pipeline_snapshot()
+        pending = self._crm_global_pending_value_log()
+        if not ATTRIBUTION_FIELDS.issuperset(vals):
+            # a new change of value is its own step: log the one pending for these deals first
+            self._crm_global_flush_value_log(self.filtered(lambda lead: lead.id in pending).ids)
+        before = self.filtered(lambda lead: lead.id not in pending)._crm_global_pipeline_snapshot()
         res = super().write(vals)
-        self._crm_global_log_value_changes(before)
+        self._crm_global_defer_value_log(before)
         return res
 
     def unlink(self):
-        before = self._crm_global_pipeline_snapshot()
-        changes = self._crm_global_value_change_values(before, dict.fromkeys(before), "removed")
+        pending = self._crm_global_pending_value_log()
+        before = self.filtered(lambda lead: lead.id not in pending)._crm_global_pipeline_snapshot()
+        for lead_id in self.ids:
+            if lead_id in pending:
+                # a deal created in this transaction leaves no trace; a changed one leaves the
+                # pipeline from the value it had when the transaction began
+                old, reason = pending.pop(lead_id)
+                if reason != "new":
+                    before[lead_id] = old
+        before = {lead_id: snap for lead_id, snap in before.items() if snap}
+        changes = self.filtered(lambda lead: lead.id in before)._crm_global_value_change_values(
+            before, dict.fromkeys(before), "removed"
+        )
         res = super().unlink()
         if changes:
             self.env["crm.pipeline.value.change"].sudo()._crm_log(changes)
         return res
+
+    # ------------------------------------------------------------
+    # Deferred log: one batch per transaction, not one per written lead
+    # ------------------------------------------------------------
+    # Stock writes leads one at a time on some paths (lead assignment converts and assigns each
+    # lead in a loop): reading each deal's new value right after its write would recompute and
+    # query per lead. The value a deal had first in the transaction is kept, and the log is
+    # written for all of them together, when the log is read (flush of the log model) or just
+    # before commit at the latest, as mail tracking does.
+
+    def _crm_global_pending_value_log(self):
+        """{lead id: (snapshot before the transaction's first change, reason)}"""
+        return self.env.cr.precommit.data.setdefault("crm_global.pipeline_value", {})
+
+    def _crm_global_defer_value_log(self, before, reason=None):
+        pending = self._crm_global_pending_value_log()
+        for lead in self:
+            if lead.id not in pending:
+                pending[lead.id] = (before.get(lead.id), reason)
+        if pending:
+            self.env.cr.precommit.add(self.env["crm.lead"]._crm_global_value_log_precommit)
+
+    @api.model
+    def _crm_global_value_log_precommit(self):
+        self._crm_global_flush_value_log()
+        # called after the main flush, just before commit: flush what reading values recomputed
+        self.env.flush_all()
+
+    @api.model
+    def _crm_global_flush_value_log(self, lead_ids=None):
+        """Write the deferred log now (the log is about to be read, a deal's value changes again,
+        or the transaction ends), of the given deals or of all."""
+        data = self.env.cr.precommit.data
+        leads = self.sudo().with_context(active_test=False)
+        if lead_ids is None:
+            pending = data.pop("crm_global.pipeline_value", {})
+            leads = leads.browse(list(pending)).exists()
+        else:  # deals being written: they exist
+            waiting = data.get("crm_global.pipeline_value", {})
+            pending = {lead_id: waiting.pop(lead_id) for lead_id in lead_ids if lead_id in waiting}
+            leads = leads.browse(list(pending))
+        if not pending:
+            return
+        changes = []
+        for reason in {reason for _old, reason in pending.values()}:
+            group = leads.filtered(lambda lead, reason=reason: pending[lead.id][1] == reason)
+            before = {lead.id: pending[lead.id][0] for lead in group if pending[lead.id][0]}
+            after = group._crm_global_pipeline_snapshot()
+            changes += group._crm_global_value_change_values(before, after, reason)
+        if changes:
+            self.env["crm.pipeline.value.change"].sudo()._crm_log(changes)
+
+    def _crm_global_log_value_changes(self, before, reason=None):
+        after = self._crm_global_pipeline_snapshot()
+        changes = self._crm_global_value_change_values(before, after, reason)
+        if changes:
+            self.env["crm.pipeline.value.change"].sudo()._crm_log(changes)
 
     # ------------------------------------------------------------
     # Pipeline value history (deal changes versus exchange-rate drift)
@@ -68,12 +143,6 @@ class CrmLead(models.Model):
                 lead.active,
             )
         return snapshot
-
-    def _crm_global_log_value_changes(self, before, reason=None):
-        after = self._crm_global_pipeline_snapshot()
-        changes = self._crm_global_value_change_values(before, after, reason)
-        if changes:
-            self.env["crm.pipeline.value.change"].sudo()._crm_log(changes)
 
     def _crm_global_value_change_values(self, before, after, reason=None):
         """Split each change of pipeline value into a deal part and an exchange-rate part.

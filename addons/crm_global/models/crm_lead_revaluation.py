@@ -103,6 +103,7 @@ class CrmLead(models.Model):
 
     def _crm_global_revalue(self):
         """Look the rates of these deals up again and log the drift of their value."""
+        self._crm_global_flush_value_log(self.ids)
         before = self._crm_global_pipeline_snapshot()
         for field in self.pool.field_computed[self._fields["deal_rate"]]:
             self.env.add_to_compute(field, self)

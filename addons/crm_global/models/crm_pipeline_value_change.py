@@ -68,6 +68,12 @@ class CrmPipelineValueChange(models.Model):
     rate_before = fields.Float(digits=0, readonly=True)
     rate_after = fields.Float(digits=0, readonly=True)
 
+    def flush_model(self, fnames=None):
+        # changes of deals are logged in one batch per transaction (crm_lead_pipeline_value.py):
+        # whoever reads the log first gets them written
+        self.env["crm.lead"]._crm_global_flush_value_log()
+        return super().flush_model(fnames)
+
     @api.model
     def _crm_company_amount_fields(self):
         return {"value_before", "value_after", "value_change", "deal_change", "fx_change"}

@@ -85,6 +85,7 @@ class TestRevaluation(CrmGlobalCase):
         for amount in (100, 200, 300, 400, 500):
             leads |= self._lead(deal_currency_id=self.usd.id, deal_amount=amount)
         same = self._lead(deal_currency_id=self.eur.id, deal_amount=999)
+        self.env.cr.flush()  # the request that created them ends (values computed, log written)
         with freeze_time("2026-06-17 06:00:00"):
             self._set_rate(self.usd, "2026-06-17", 1.0)
             cron = self.env.ref("crm_global.ir_cron_crm_global_revalue")
