@@ -13,6 +13,14 @@ LEDGER_KINDS = [
     ("exchange", "Exchange Difference"),
 ]
 
+# Steps of the deal-to-cash chart: one measure (amount) split by step draws them all.
+FLOW_STEPS = [
+    ("quoted", "Quoted"),
+    ("ordered", "Ordered"),
+    ("invoiced", "Invoiced"),
+    ("paid", "Paid"),
+]
+
 # The receivable and payable journal items of a deal's posted customer invoices and credit
 # notes: the only journal items the ledger reads money from.
 _DEAL_ITEM_CONDITION = """
@@ -203,6 +211,18 @@ class CrmDealLedgerLine(models.Model):
         readonly=True,
         help="Invoiced minus paid plus exchange difference: what the customer still owes.",
     )
+    flow_step = fields.Selection(
+        FLOW_STEPS,
+        string="Step",
+        readonly=True,
+        help="Where the money of the deal is: quoted, ordered, invoiced (credit notes "
+        "negative) or paid. Exchange difference entries are no step.",
+    )
+    amount = fields.Monetary(
+        currency_field="report_currency_id",
+        readonly=True,
+        help="The entry's amount at its step: quoted, ordered, invoiced or paid.",
+    )
     deal_to_order = fields.Monetary(
         string="Deal Still Quoted",
         currency_field="report_currency_id",
@@ -307,7 +327,16 @@ class CrmDealLedgerLine(models.Model):
                    SUM(entry.amount_quoted) OVER deal AS deal_to_order,
                    ROUND(SUM(entry.amount_to_invoice) OVER deal / entry.company_rounding)
                        * entry.company_rounding AS deal_to_invoice,
-                   SUM(entry.amount_outstanding) OVER deal AS deal_outstanding
+                   SUM(entry.amount_outstanding) OVER deal AS deal_outstanding,
+                   CASE entry.kind
+                       WHEN 'quote' THEN 'quoted'
+                       WHEN 'order' THEN 'ordered'
+                       WHEN 'invoice' THEN 'invoiced'
+                       WHEN 'credit_note' THEN 'invoiced'
+                       WHEN 'payment' THEN 'paid'
+                   END AS flow_step,
+                   entry.amount_quoted + entry.amount_ordered + entry.amount_invoiced
+                       + entry.amount_paid AS amount
               FROM (
                     SELECT valued.*,
                            CASE
@@ -364,12 +393,24 @@ class CrmDealLedgerLine(models.Model):
         )
 
     @api.model
+    def _ledger_extra_columns(self):
+        """Hook for bridges: columns of quotations and orders added to the ledger, as
+        ``{column: (SQL type, expression on the order "so")}``; NULL on other entries. Declare
+        a field of the same name on the model."""
+        return {}
+
+    @api.model
     def _ledger_branches(self):
         """SQL of each kind of entry, all with the same columns (see _ledger_columns). A row's id
         is its source's id times 8 plus its kind, as bigint (int4 overflows past 268 million)."""
         deal_item = _DEAL_ITEM_CONDITION.format(move="lm", account="la")
         counterpart_is_exchange = _EXCHANGE_MOVE_CONDITION.format(move="cm")
-        orders = """
+        extra = self._ledger_extra_columns()
+        order_extra = "".join(f", {sql} AS {name}" for name, (_t, sql) in extra.items())
+        other_extra = "".join(
+            f", NULL::{sql_type} AS {name}" for name, (sql_type, _e) in extra.items()
+        )
+        orders = f"""
             SELECT so.id::bigint * 8 + CASE WHEN so.state = 'sale' THEN 2 ELSE 1 END AS id,
                    CASE WHEN so.state = 'sale' THEN 'order' ELSE 'quote' END AS kind,
                    so.opportunity_id AS lead_id,
@@ -389,6 +430,7 @@ class CrmDealLedgerLine(models.Model):
                    0::numeric AS amount_invoiced,
                    0::numeric AS amount_paid,
                    0::numeric AS amount_exchange_difference
+                   {order_extra}
               FROM sale_order so
               JOIN res_company company ON company.id = so.company_id
               JOIN res_currency cc ON cc.id = company.currency_id
@@ -420,6 +462,7 @@ class CrmDealLedgerLine(models.Model):
                    l.balance AS amount_invoiced,
                    0::numeric AS amount_paid,
                    0::numeric AS amount_exchange_difference
+                   {other_extra}
               FROM account_move_line l
               JOIN account_move lm ON lm.id = l.move_id
               JOIN account_account la ON la.id = l.account_id
@@ -454,6 +497,7 @@ class CrmDealLedgerLine(models.Model):
                    0::numeric AS amount_invoiced,
                    {sign}p.amount + COALESCE(payment_exchange.amount, 0) AS amount_paid,
                    COALESCE(payment_exchange.amount, 0) AS amount_exchange_difference
+                   {other_extra}
               FROM account_partial_reconcile p
               JOIN account_move_line l ON l.id = p.{deal_side}_move_id
               JOIN account_move lm ON lm.id = l.move_id
@@ -498,6 +542,7 @@ class CrmDealLedgerLine(models.Model):
                    0::numeric AS amount_invoiced,
                    0::numeric AS amount_paid,
                    -({sign}p.amount) AS amount_exchange_difference
+                   {other_extra}
               FROM account_partial_reconcile p
               JOIN account_move_line l ON l.id = p.{deal_side}_move_id
               JOIN account_move lm ON lm.id = l.move_id

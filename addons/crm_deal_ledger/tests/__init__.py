@@ -4,3 +4,4 @@ from . import test_ledger_access
 from . import test_ledger_report
 from . import test_ledger_tour
 from . import test_ledger_to_invoice
+from . import test_ledger_views
