@@ -6,7 +6,7 @@
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
     "license": "LGPL-3",
-    "depends": ["crm_b2b_cpq", "account"],
+    "depends": ["sale_crm", "account"],
     "data": [
         "security/ir.model.access.csv",
         "security/crm_deal_ledger_security.xml",
@@ -18,6 +18,6 @@
     "assets": {
         "web.assets_tests": ["crm_deal_ledger/static/tests/tours/*.js"],
     },
-    "auto_install": True,
+    "auto_install": False,
     "installable": True,
 }

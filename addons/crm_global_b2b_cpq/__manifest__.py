@@ -6,7 +6,7 @@
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
     "license": "LGPL-3",
-    "depends": ["crm_global", "crm_deal_ledger"],
+    "depends": ["crm_global", "crm_b2b_cpq", "crm_deal_ledger"],
     "data": [
         "views/sale_order_views.xml",
         "views/crm_lead_views.xml",

@@ -19,6 +19,13 @@ class AccountMove(models.Model):
         "you to choose.",
     )
 
+    # Related fields are searched as superuser: billing users without access to the CRM find
+    # invoices by the name of their opportunity (which they read on the invoice anyway).
+    opportunity_name = fields.Char(
+        related="opportunity_id.name",
+        string="Opportunity Name",
+    )
+
     @api.depends("line_ids.sale_line_ids.order_id.opportunity_id")
     def _compute_opportunity_id(self):
         for move in self:

@@ -1,6 +1,8 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.osv import expression
+from odoo.tools import SQL
 
 # Ledger figures shown on the opportunity, each in the deal currency and in company currency.
 LEDGER_FIGURES = ("quoted", "ordered", "to_invoice", "invoiced", "paid", "outstanding")
@@ -15,11 +17,16 @@ _KIND_FIGURE = {
     "exchange": "paid",
 }
 
+# Fields a billing user may filter opportunities on when picking one for an invoice.
+_BILLING_PICK_FIELDS = ("id", "type", "company_id", "name", "display_name", "active")
+
 # Company-currency columns of crm.deal.ledger.line summed into the company figures.
 _COMPANY_COLUMNS = {
     "quoted": "amount_quoted",
     "ordered": "amount_ordered",
+    "to_invoice": "amount_to_invoice",
     "invoiced": "amount_invoiced",
+    "rate_difference": "amount_rate_difference",
     "paid": "amount_paid",
     "exchange_difference": "amount_exchange_difference",
 }
@@ -51,7 +58,8 @@ class CrmLead(models.Model):
         string="To Invoice",
         compute="_compute_ledger",
         currency_field="ledger_currency_id",
-        help="Ordered minus invoiced.",
+        help="Ordered minus invoiced, in each document's currency, converted at the rate of "
+        "the deal's orders.",
     )
     ledger_invoiced = fields.Monetary(
         string="Invoiced",
@@ -86,6 +94,17 @@ class CrmLead(models.Model):
         string="To Invoice (Company Currency)",
         compute="_compute_ledger",
         currency_field="company_currency",
+        help="What is left to invoice of the orders, at the orders' rate: ordered minus "
+        "invoiced plus the rate difference. An order invoiced in full leaves nothing, "
+        "whatever the rate at the invoice date.",
+    )
+    ledger_rate_difference = fields.Monetary(
+        string="Rate Difference on Invoicing",
+        compute="_compute_ledger",
+        currency_field="company_currency",
+        help="Invoices at the rate of their own date minus the same invoices at the rate of "
+        "the deal's orders: the exchange rate moved between order and invoice. It is not "
+        "over-invoicing.",
     )
     ledger_invoiced_company = fields.Monetary(
         string="Invoiced (Company Currency)",
@@ -131,7 +150,11 @@ class CrmLead(models.Model):
             self.env["sale.order"]
             .sudo()
             ._read_group(
-                [("opportunity_id", "in", lead_ids), ("state", "!=", "cancel")],
+                [
+                    ("opportunity_id", "in", lead_ids),
+                    ("state", "!=", "cancel"),
+                    ("company_id", "in", self.env.companies.ids),
+                ],
                 ["opportunity_id", "currency_id"],
             )
         )
@@ -143,13 +166,14 @@ class CrmLead(models.Model):
                 currencies[lead_id] = lead_currencies[0].with_env(self.env)
         return currencies
 
-    @api.depends_context("uid", "company")
+    @api.depends_context("uid", "company", "allowed_company_ids")
     def _compute_ledger(self):
         self.ledger_currency_id = False
         for figure in LEDGER_FIGURES:
             self[f"ledger_{figure}"] = 0.0
             self[f"ledger_{figure}_company"] = 0.0
         self.ledger_exchange_difference = 0.0
+        self.ledger_rate_difference = 0.0
         # Figures are read with sudo (a salesperson may not read every payment of the deal),
         # so only for deals this user can read.
         leads = self.filtered(lambda lead: isinstance(lead.id, int))._filtered_access("read")
@@ -168,30 +192,48 @@ class CrmLead(models.Model):
                 lead[f"ledger_{figure}_company"] = company_figures[figure]
                 lead[f"ledger_{figure}"] = deal_figures[figure]
             lead.ledger_exchange_difference = company_figures["exchange_difference"]
+            lead.ledger_rate_difference = company_figures["rate_difference"]
 
     @api.model
     def _ledger_entries_by_lead(self, leads):
         """Ledger entries of `leads` summed by kind, company, document currency and date: one
-        grouped query whatever the number of documents."""
-        groups = (
-            self.env["crm.deal.ledger.line"]
-            .sudo()
-            ._read_group(
-                [("lead_id", "in", leads.ids)],
-                ["lead_id", "kind", "company_id", "currency_id", "rate_date:day"],
-                ["amount_currency:sum"] + [f"{column}:sum" for column in _COMPANY_COLUMNS.values()],
+        query whatever the number of documents. Amounts in each entry's company currency.
+
+        Only entries of the companies the user works in (``env.companies``): a deal without
+        company does not sum the documents of a company the reader cannot open."""
+        Ledger = self.env["crm.deal.ledger.line"]
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT lead_id, kind, company_id, currency_id, rate_date,
+                       SUM(amount_currency), %s
+                  FROM (%s) ledger
+                 WHERE lead_id IN %s AND company_id IN %s
+              GROUP BY lead_id, kind, company_id, currency_id, rate_date
+                """,
+                SQL(", ").join(
+                    SQL("SUM(%s)", SQL.identifier(column)) for column in _COMPANY_COLUMNS.values()
+                ),
+                Ledger._ledger_query(),
+                tuple(leads.ids),
+                tuple(self.env.companies.ids),
             )
         )
+        Company, Currency = self.env["res.company"], self.env["res.currency"]
         entries = defaultdict(list)
-        for lead, kind, company, currency, rate_date, amount_currency, *company_amounts in groups:
-            entries[lead.id].append(
+        for lead_id, kind, company_id, currency_id, day, amount, *amounts in self.env.cr.fetchall():
+            entries[lead_id].append(
                 {
                     "kind": kind,
-                    "company": company,
-                    "currency": currency,
-                    "rate_date": rate_date,
-                    "amount_currency": amount_currency,
-                    **dict(zip(_COMPANY_COLUMNS, company_amounts, strict=True)),
+                    "company": Company.browse(company_id),
+                    "currency": Currency.browse(currency_id),
+                    "rate_date": day,
+                    "amount_currency": amount or 0.0,
+                    **{
+                        figure: float(value or 0.0)
+                        for figure, value in zip(_COMPANY_COLUMNS, amounts, strict=True)
+                    },
                 }
             )
         return entries
@@ -199,15 +241,21 @@ class CrmLead(models.Model):
     def _ledger_sum(self, entries, company_currency, deal_currency):
         """Company and deal currency figures of one deal from its grouped ledger entries.
 
-        Company currency: amounts as posted, at each document's own date. Deal currency: the
+        Company currency: amounts as posted, at each document's own date; what is left to
+        invoice at the rate of the deal's orders (see crm.deal.ledger.line). Deal currency: the
         company figures when the deal is in company currency; otherwise each document's own
         currency amount, converted at the document's date (order date, invoice date) when the
         document is not in the deal currency, so an invoice paid in full shows nothing
-        outstanding in either currency.
+        outstanding in either currency. What is left to invoice in another currency than the
+        deal's is converted once, at the date of the last order in that currency, so that
+        orders invoiced in full leave nothing.
         """
         self.ensure_one()
-        company_figures = dict.fromkeys((*_COMPANY_COLUMNS, "to_invoice", "outstanding"), 0.0)
+        company_figures = dict.fromkeys((*_COMPANY_COLUMNS, "outstanding"), 0.0)
         deal_figures = dict.fromkeys(LEDGER_FIGURES, 0.0)
+        # Left to invoice in another currency than the deal's, per (company, document
+        # currency): [amount in that company's currency at the orders' rate, conversion date].
+        to_invoice_elsewhere = {}
         for entry in entries:
             entry_company_currency = entry["company"].currency_id
             for figure in _COMPANY_COLUMNS:
@@ -223,8 +271,28 @@ class CrmLead(models.Model):
                     amount = entry["currency"]._convert(
                         amount, deal_currency, entry["company"], entry["rate_date"]
                     )
+                    if entry["kind"] in ("order", "invoice", "credit_note"):
+                        remaining = to_invoice_elsewhere.setdefault(
+                            (entry["company"], entry["currency"]),
+                            {"amount": 0.0, "order_dates": [], "dates": []},
+                        )
+                        remaining["amount"] += entry["to_invoice"]
+                        remaining["dates"].append(entry["rate_date"])
+                        if entry["kind"] == "order":
+                            remaining["order_dates"].append(entry["rate_date"])
+                elif entry["kind"] == "order":
+                    deal_figures["to_invoice"] += amount
+                elif entry["kind"] in ("invoice", "credit_note"):
+                    deal_figures["to_invoice"] -= amount
                 deal_figures[_KIND_FIGURE[entry["kind"]]] += amount
-        company_figures["to_invoice"] = company_figures["ordered"] - company_figures["invoiced"]
+        for (company, _currency), remaining in to_invoice_elsewhere.items():
+            dates = [day for day in remaining["order_dates"] or remaining["dates"] if day]
+            deal_figures["to_invoice"] += company.currency_id._convert(
+                remaining["amount"],
+                deal_currency,
+                company,
+                max(dates) if dates else fields.Date.context_today(self),
+            )
         company_figures["outstanding"] = (
             company_figures["invoiced"]
             - company_figures["paid"]
@@ -233,7 +301,6 @@ class CrmLead(models.Model):
         if deal_currency == company_currency:
             deal_figures = {figure: company_figures[figure] for figure in LEDGER_FIGURES}
         else:
-            deal_figures["to_invoice"] = deal_figures["ordered"] - deal_figures["invoiced"]
             deal_figures["outstanding"] = deal_figures["invoiced"] - deal_figures["paid"]
         company_figures = {
             figure: company_currency.round(amount) for figure, amount in company_figures.items()
@@ -242,6 +309,62 @@ class CrmLead(models.Model):
             figure: deal_currency.round(amount) for figure, amount in deal_figures.items()
         }
         return company_figures, deal_figures
+
+    # ------------------------------------------------------------------------------------------
+    # Merge: the invoices follow the deal they belong to
+    # ------------------------------------------------------------------------------------------
+
+    def _merge_dependences(self, opportunities):
+        res = super()._merge_dependences(opportunities)
+        self._merge_dependences_invoices(opportunities)
+        return res
+
+    def _merge_dependences_invoices(self, opportunities):
+        """Invoices and credit notes of the merged opportunities move to the one kept, those
+        attached by hand included (those made from orders follow their orders anyway).
+
+        sudo: the user merging may not read every invoice of the deals they may merge; only
+        the opportunity of the documents changes, as the merge would have lost it."""
+        self.ensure_one()
+        moves = (
+            self.env["account.move"].sudo().search([("opportunity_id", "in", opportunities.ids)])
+        )
+        if moves:
+            moves.write({"opportunity_id": self.id})
+
+    # ------------------------------------------------------------------------------------------
+    # Billing users pick the opportunity of an invoice
+    # ------------------------------------------------------------------------------------------
+
+    @api.model
+    @api.readonly
+    def name_search(self, name="", args=None, operator="ilike", limit=100):
+        """Billing users who may not read the CRM still pick the opportunity of an invoice:
+        they get the names of the opportunities of their companies (the names they already
+        read on invoices), filtered only on what an invoice's opportunity field filters on,
+        so that no other field of a lead can be probed."""
+        if self._ledger_billing_picks(args):
+            domain = expression.AND(
+                [
+                    args or [],
+                    [("type", "=", "opportunity")],
+                    [("company_id", "in", [*self.env.companies.ids, False])],
+                ]
+            )
+            return self.sudo().name_search(name, domain, operator, limit)
+        return super().name_search(name, args, operator, limit)
+
+    @api.model
+    def _ledger_billing_picks(self, args):
+        if self.env.su or not self.env.user.has_group("account.group_account_invoice"):
+            return False
+        if self.env["ir.model.access"].check("crm.lead", "read", raise_exception=False):
+            return False  # CRM users search as usual, under their own rules
+        return all(
+            leaf[0] in _BILLING_PICK_FIELDS
+            for leaf in args or []
+            if expression.is_leaf(leaf) and not expression.is_operator(leaf)
+        )
 
     def action_view_deal_ledger(self):
         """The deal's ledger entries, to drill down to its orders, invoices and payments."""

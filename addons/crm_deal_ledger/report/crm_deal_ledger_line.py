@@ -1,5 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import SQL, frozendict
 
 # Kinds of ledger entries, in the order a deal goes through them.
@@ -10,6 +11,14 @@ LEDGER_KINDS = [
     ("credit_note", "Credit Note"),
     ("payment", "Payment"),
     ("exchange", "Exchange Difference"),
+]
+
+# Steps of the deal-to-cash chart: one measure (amount) split by step draws them all.
+FLOW_STEPS = [
+    ("quoted", "Quoted"),
+    ("ordered", "Ordered"),
+    ("invoiced", "Invoiced"),
+    ("paid", "Paid"),
 ]
 
 # The receivable and payable journal items of a deal's posted customer invoices and credit
@@ -85,6 +94,7 @@ class CrmDealLedgerLine(models.Model):
             ],
             "account.full.reconcile": ["exchange_move_id"],
             "account.account": ["account_type"],
+            "res.company": ["currency_id"],
             "crm.lead": ["name", "user_id", "team_id", "partner_id", "stage_id", "company_id"],
             "crm.stage": ["is_won"],
         }
@@ -110,6 +120,13 @@ class CrmDealLedgerLine(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     company_currency_id = fields.Many2one(
         "res.currency", string="Company Currency", related="company_id.currency_id"
+    )
+    report_currency_id = fields.Many2one(
+        "res.currency",
+        string="Currency",
+        compute="_compute_report_currency_id",
+        help="Amounts are in the currency of the current company; those of companies in "
+        "another currency are converted at today's rate, as in the sales analysis.",
     )
     order_id = fields.Many2one("sale.order", string="Quotation / Order", readonly=True)
     move_id = fields.Many2one(
@@ -149,84 +166,226 @@ class CrmDealLedgerLine(models.Model):
         aggregator=None,
     )
     amount_quoted = fields.Monetary(
-        string="Quoted", currency_field="company_currency_id", readonly=True
+        string="Quoted", currency_field="report_currency_id", readonly=True
     )
     amount_ordered = fields.Monetary(
-        string="Ordered", currency_field="company_currency_id", readonly=True
+        string="Ordered", currency_field="report_currency_id", readonly=True
     )
     amount_to_invoice = fields.Monetary(
         string="To Invoice",
-        currency_field="company_currency_id",
+        currency_field="report_currency_id",
         readonly=True,
-        help="Ordered minus invoiced.",
+        help="Ordered minus invoiced, both at the rate of the deal's orders: an order "
+        "invoiced in full leaves nothing to invoice whatever the rate at the invoice date.",
+    )
+    amount_rate_difference = fields.Monetary(
+        string="Rate Difference",
+        currency_field="report_currency_id",
+        readonly=True,
+        help="Invoices and credit notes at their own date's rate minus the same amounts at "
+        "the rate of the deal's orders: what the exchange rate moved between ordering and "
+        "invoicing. Not over-invoicing: to invoice = ordered - invoiced + rate difference.",
     )
     amount_invoiced = fields.Monetary(
         string="Invoiced",
-        currency_field="company_currency_id",
+        currency_field="report_currency_id",
         readonly=True,
         help="Posted invoices minus credit notes, tax included, at each document's date.",
     )
     amount_paid = fields.Monetary(
         string="Paid",
-        currency_field="company_currency_id",
+        currency_field="report_currency_id",
         readonly=True,
         help="Payments of any kind reconciled with the deal's invoices, minus refunds, at "
         "each payment's date.",
     )
     amount_exchange_difference = fields.Monetary(
         string="Exchange Difference",
-        currency_field="company_currency_id",
+        currency_field="report_currency_id",
         readonly=True,
         help="Realised exchange gain (positive) or loss (negative) on the deal's payments.",
     )
     amount_outstanding = fields.Monetary(
         string="Outstanding",
-        currency_field="company_currency_id",
+        currency_field="report_currency_id",
         readonly=True,
         help="Invoiced minus paid plus exchange difference: what the customer still owes.",
     )
+    flow_step = fields.Selection(
+        FLOW_STEPS,
+        string="Step",
+        readonly=True,
+        help="Where the money of the deal is: quoted, ordered, invoiced (credit notes "
+        "negative) or paid. Exchange difference entries are no step.",
+    )
+    amount = fields.Monetary(
+        currency_field="report_currency_id",
+        readonly=True,
+        help="The entry's amount at its step: quoted, ordered, invoiced or paid.",
+    )
     deal_to_order = fields.Monetary(
         string="Deal Still Quoted",
-        currency_field="company_currency_id",
+        currency_field="report_currency_id",
         readonly=True,
         aggregator=None,
         help="The deal's open quotations, not yet ordered.",
     )
     deal_to_invoice = fields.Monetary(
         string="Deal Still To Invoice",
-        currency_field="company_currency_id",
+        currency_field="report_currency_id",
         readonly=True,
         aggregator=None,
     )
     deal_outstanding = fields.Monetary(
         string="Deal Still Outstanding",
-        currency_field="company_currency_id",
+        currency_field="report_currency_id",
         readonly=True,
         aggregator=None,
     )
 
+    document_readable = fields.Boolean(
+        compute="_compute_document_readable",
+        search="_search_document_readable",
+        help="The user may read the order or the invoice this entry comes from: the report "
+        "obeys the record rules of sale.order and account.move (see the global record rule).",
+    )
+
+    def _compute_document_readable(self):
+        readable = self.search([("id", "in", self.ids), ("document_readable", "=", True)])
+        for entry in self:
+            entry.document_readable = entry in readable
+
+    @api.model
+    def _search_document_readable(self, operator, value):
+        """Entries whose order and invoice the *user* may read, under the documents' own
+        access rights and record rules (record rules are evaluated in sudo mode: the
+        documents are searched as the user, in the same companies)."""
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Unsupported search on %s.", "document_readable"))
+        if (operator == "=") != value:
+            raise UserError(_("Only readable entries can be searched for."))
+        as_user = self.env(su=False)
+        domain = []
+        for fname, model in (("order_id", "sale.order"), ("invoice_id", "account.move")):
+            if as_user["ir.model.access"].check(model, "read", raise_exception=False):
+                readable = as_user[model]._search([])
+                domain.append(["|", (fname, "=", False), (fname, "in", readable)])
+            else:
+                domain.append([(fname, "=", False)])
+        return expression.AND(domain)
+
+    @api.depends_context("company")
+    def _compute_report_currency_id(self):
+        self.report_currency_id = self.env.company.currency_id
+
     @property
     def _table_query(self):
+        """The entries of `_ledger_query`, their amounts converted to the currency of the
+        current company at today's rate, as stock reports do (sale.report): totals across
+        companies in different currencies add up in one currency."""
+        currency_table = self.env["res.currency"]._get_simple_currency_table(self.env.companies)
+        columns = [
+            SQL(
+                "ledger.%s * account_currency_table.rate AS %s",
+                SQL.identifier(name),
+                SQL.identifier(name),
+            )
+            if name in self._ledger_money_columns()
+            else SQL("ledger.%s", SQL.identifier(name))
+            for name, field in self._fields.items()
+            if field.store and field.column_type
+        ]
+        return SQL(
+            """
+            SELECT %s
+              FROM (%s) ledger
+              JOIN %s ON account_currency_table.company_id = ledger.company_id
+            """,
+            SQL(", ").join(columns),
+            self._ledger_query(),
+            currency_table,
+        )
+
+    @api.model
+    def _ledger_money_columns(self):
+        """Columns in the company currency of each entry, converted for the report."""
+        return [
+            name
+            for name, field in self._fields.items()
+            if field.type == "monetary" and field.currency_field == "report_currency_id"
+        ]
+
+    @api.model
+    def _ledger_query(self):
+        """Every entry, its amounts in the currency of its own company."""
+        # Layers, inside out: the entries of every kind (flow); the rate of the deal's orders
+        # in each document currency (valued); what is left to invoice at that rate, and the
+        # rate difference of the invoices against it (entry); deal-wide sums (outer).
         return SQL(
             """
             SELECT entry.*,
                    SUM(entry.amount_quoted) OVER deal AS deal_to_order,
-                   SUM(entry.amount_to_invoice) OVER deal AS deal_to_invoice,
-                   SUM(entry.amount_outstanding) OVER deal AS deal_outstanding
+                   ROUND(SUM(entry.amount_to_invoice) OVER deal / entry.company_rounding)
+                       * entry.company_rounding AS deal_to_invoice,
+                   SUM(entry.amount_outstanding) OVER deal AS deal_outstanding,
+                   CASE entry.kind
+                       WHEN 'quote' THEN 'quoted'
+                       WHEN 'order' THEN 'ordered'
+                       WHEN 'invoice' THEN 'invoiced'
+                       WHEN 'credit_note' THEN 'invoiced'
+                       WHEN 'payment' THEN 'paid'
+                   END AS flow_step,
+                   entry.amount_quoted + entry.amount_ordered + entry.amount_invoiced
+                       + entry.amount_paid AS amount
               FROM (
-                    SELECT flow.*,
-                           flow.amount_ordered - flow.amount_invoiced AS amount_to_invoice,
-                           flow.amount_invoiced - flow.amount_paid
-                               + flow.amount_exchange_difference AS amount_outstanding,
-                           lead.name AS lead_name,
-                           lead.partner_id,
-                           lead.user_id,
-                           lead.team_id,
-                           lead.stage_id,
-                           COALESCE(stage.is_won, FALSE) AS is_won
-                      FROM (%s) flow
-                      JOIN crm_lead lead ON lead.id = flow.lead_id
-                 LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                    SELECT valued.*,
+                           CASE
+                               WHEN valued.kind = 'order' THEN valued.amount_ordered
+                               WHEN valued.kind IN ('invoice', 'credit_note') THEN
+                                   -COALESCE(
+                                       valued.amount_currency * valued.order_rate,
+                                       valued.amount_invoiced
+                                   )
+                               ELSE 0
+                           END AS amount_to_invoice,
+                           CASE
+                               WHEN valued.kind IN ('invoice', 'credit_note') THEN
+                                   valued.amount_invoiced - COALESCE(
+                                       valued.amount_currency * valued.order_rate,
+                                       valued.amount_invoiced
+                                   )
+                               ELSE 0
+                           END AS amount_rate_difference
+                      FROM (
+                            SELECT flow.*,
+                                   flow.amount_invoiced - flow.amount_paid
+                                       + flow.amount_exchange_difference AS amount_outstanding,
+                                   lead.name AS lead_name,
+                                   lead.partner_id,
+                                   lead.user_id,
+                                   lead.team_id,
+                                   lead.stage_id,
+                                   COALESCE(stage.is_won, FALSE) AS is_won,
+                                   company_currency.rounding AS company_rounding,
+                                   -- Company currency per unit of document currency of the
+                                   -- deal's confirmed orders in that currency (their mean
+                                   -- rate): invoices are compared with the orders at it.
+                                   SUM(flow.amount_ordered) OVER orders_in_currency
+                                       / NULLIF(SUM(CASE WHEN flow.kind = 'order'
+                                                         THEN flow.amount_currency
+                                                         ELSE 0 END) OVER orders_in_currency,
+                                                0)
+                                       AS order_rate
+                              FROM (%s) flow
+                              JOIN crm_lead lead ON lead.id = flow.lead_id
+                              JOIN res_company company ON company.id = flow.company_id
+                              JOIN res_currency company_currency
+                                ON company_currency.id = company.currency_id
+                         LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                            WINDOW orders_in_currency AS (
+                                   PARTITION BY flow.lead_id, flow.company_id, flow.currency_id
+                            )
+                           ) valued
                    ) entry
             WINDOW deal AS (PARTITION BY entry.lead_id, entry.company_id)
             """,
@@ -234,12 +393,24 @@ class CrmDealLedgerLine(models.Model):
         )
 
     @api.model
+    def _ledger_extra_columns(self):
+        """Hook for bridges: columns of quotations and orders added to the ledger, as
+        ``{column: (SQL type, expression on the order "so")}``; NULL on other entries. Declare
+        a field of the same name on the model."""
+        return {}
+
+    @api.model
     def _ledger_branches(self):
         """SQL of each kind of entry, all with the same columns (see _ledger_columns). A row's id
         is its source's id times 8 plus its kind, as bigint (int4 overflows past 268 million)."""
         deal_item = _DEAL_ITEM_CONDITION.format(move="lm", account="la")
         counterpart_is_exchange = _EXCHANGE_MOVE_CONDITION.format(move="cm")
-        orders = """
+        extra = self._ledger_extra_columns()
+        order_extra = "".join(f", {sql} AS {name}" for name, (_t, sql) in extra.items())
+        other_extra = "".join(
+            f", NULL::{sql_type} AS {name}" for name, (sql_type, _e) in extra.items()
+        )
+        orders = f"""
             SELECT so.id::bigint * 8 + CASE WHEN so.state = 'sale' THEN 2 ELSE 1 END AS id,
                    CASE WHEN so.state = 'sale' THEN 'order' ELSE 'quote' END AS kind,
                    so.opportunity_id AS lead_id,
@@ -259,6 +430,7 @@ class CrmDealLedgerLine(models.Model):
                    0::numeric AS amount_invoiced,
                    0::numeric AS amount_paid,
                    0::numeric AS amount_exchange_difference
+                   {order_extra}
               FROM sale_order so
               JOIN res_company company ON company.id = so.company_id
               JOIN res_currency cc ON cc.id = company.currency_id
@@ -290,6 +462,7 @@ class CrmDealLedgerLine(models.Model):
                    l.balance AS amount_invoiced,
                    0::numeric AS amount_paid,
                    0::numeric AS amount_exchange_difference
+                   {other_extra}
               FROM account_move_line l
               JOIN account_move lm ON lm.id = l.move_id
               JOIN account_account la ON la.id = l.account_id
@@ -324,6 +497,7 @@ class CrmDealLedgerLine(models.Model):
                    0::numeric AS amount_invoiced,
                    {sign}p.amount + COALESCE(payment_exchange.amount, 0) AS amount_paid,
                    COALESCE(payment_exchange.amount, 0) AS amount_exchange_difference
+                   {other_extra}
               FROM account_partial_reconcile p
               JOIN account_move_line l ON l.id = p.{deal_side}_move_id
               JOIN account_move lm ON lm.id = l.move_id
@@ -368,6 +542,7 @@ class CrmDealLedgerLine(models.Model):
                    0::numeric AS amount_invoiced,
                    0::numeric AS amount_paid,
                    -({sign}p.amount) AS amount_exchange_difference
+                   {other_extra}
               FROM account_partial_reconcile p
               JOIN account_move_line l ON l.id = p.{deal_side}_move_id
               JOIN account_move lm ON lm.id = l.move_id

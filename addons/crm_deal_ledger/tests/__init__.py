@@ -3,3 +3,5 @@ from . import test_ledger_reconciliation
 from . import test_ledger_access
 from . import test_ledger_report
 from . import test_ledger_tour
+from . import test_ledger_to_invoice
+from . import test_ledger_views

@@ -36,7 +36,12 @@ registry.category("web_tour.tours").add("crm_deal_ledger_tour", {
         },
         {
             trigger: ".o_list_view .o_data_row td[name=kind]:contains('Invoice')",
-            content: "The invoice entry is listed",
+            content: "The invoice entry is listed: a click opens the invoice",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_breadcrumb .active:contains('INV/')",
+            content: "The invoice is open",
         },
     ],
 });
