@@ -150,8 +150,18 @@ class CrmChannelRegistration(models.Model):
         string="Opportunity",
         copy=False,
         index="btree_not_null",
+        groups="sales_team.group_sale_salesman",
         help="Before approval: an existing opportunity to give to the partner instead of "
         "creating one. After: the protected opportunity.",
+    )
+    channel_deal_id = fields.Many2one(
+        "crm.lead",
+        string="Deal",
+        compute="_compute_channel_deal_id",
+        compute_sudo=True,
+        help="The opportunity of the registration as the partner sees it: set only while the "
+        "partner works it, so that a partner never reads the name of an opportunity the "
+        "vendor linked but did not give it.",
     )
 
     @api.depends("email", "vat", "phone")
@@ -164,6 +174,17 @@ class CrmChannelRegistration(models.Model):
             )
             registration.vat_key = vat_key(registration.vat) or False
             registration.phone_key = phone_key(registration.phone) or False
+
+    @api.depends("lead_id.partner_assigned_id", "lead_id.channel_state", "state")
+    def _compute_channel_deal_id(self):
+        for registration in self:
+            lead = registration.lead_id
+            works_it = (
+                registration.state in ("approved", "won", "expired")
+                and lead.channel_state == "accepted"
+                and lead.partner_assigned_id.commercial_partner_id == registration.partner_id
+            )
+            registration.channel_deal_id = lead if works_it else False
 
     @api.depends("has_conflict", "conflict_types")
     def _compute_conflict_message(self):
