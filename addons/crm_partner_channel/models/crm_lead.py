@@ -2,8 +2,13 @@ import logging
 import re
 from datetime import timedelta
 
+from babel.dates import format_timedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import babel_locale_parse
+
+from .. import matching
 
 _logger = logging.getLogger(__name__)
 
@@ -34,6 +39,7 @@ PORTAL_READ_FIELDS = frozenset(
         "channel_user_id",
         "channel_offer_id",
         "channel_offer_deadline",
+        "channel_offer_time_left",
         "channel_industry_id",
         "channel_product_ids",
         "channel_registration_id",
@@ -134,6 +140,9 @@ class CrmLead(models.Model):
     channel_offer_deadline = fields.Datetime(
         related="channel_offer_id.date_deadline", string="Offer Deadline"
     )
+    channel_offer_time_left = fields.Char(
+        "Time Left to Answer", compute="_compute_channel_offer_time_left", compute_sudo=True
+    )
     channel_decision_ids = fields.One2many(
         "crm.channel.routing.decision", "lead_id", string="Routing Decisions"
     )
@@ -195,9 +204,39 @@ class CrmLead(models.Model):
     )
     channel_zip = fields.Char("Contact Zip", compute="_compute_channel_contact", compute_sudo=True)
 
+    channel_name_key = fields.Char(
+        "Customer Name Key",
+        compute="_compute_channel_name_key",
+        store=True,
+        index="btree_not_null",
+        help="The customer's company name as deal registration compares it.",
+    )
+
     # ------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------
+
+    @api.depends("partner_name")
+    def _compute_channel_name_key(self):
+        for lead in self:
+            lead.channel_name_key = matching.name_key(lead.partner_name) or False
+
+    @api.depends("channel_offer_id.date_deadline", "channel_state")
+    @api.depends_context("lang")
+    def _compute_channel_offer_time_left(self):
+        now = fields.Datetime.now()
+        locale = babel_locale_parse(self.env.lang or "en_US")
+        for lead in self:
+            deadline = lead.channel_offer_id.date_deadline
+            if lead.channel_state != "offered" or not deadline:
+                lead.channel_offer_time_left = False
+            elif deadline <= now:
+                lead.channel_offer_time_left = self.env._("expired")
+            else:
+                lead.channel_offer_time_left = self.env._(
+                    "%s left",
+                    format_timedelta(deadline - now, threshold=1.5, locale=locale),
+                )
 
     @api.depends("channel_offer_ids")
     def _compute_channel_offer_id(self):
@@ -263,9 +302,17 @@ class CrmLead(models.Model):
 
     def write(self, vals):
         if self._channel_is_portal_env():
-            # always tracked, whatever the context says
-            untracked = dict.fromkeys(UNTRACKED_CONTEXT_KEYS, False)
-            return self.with_context(**untracked)._channel_partner_write(vals)
+            # a partner's change, always tracked whatever the context says; written with a
+            # narrow sudo (tracking reads fields partners cannot read)
+            leads = self.with_context(**dict.fromkeys(UNTRACKED_CONTEXT_KEYS, False))
+            values = leads._channel_check_partner_write(vals)
+            amount = values.pop("expected_revenue", None)
+            if values:
+                super(CrmLead, leads.sudo()).write(values)
+            if amount is not None:
+                leads._channel_partner_set_expected_revenue(amount)
+            leads._channel_flush_as_sudo()
+            return True
         reassigned = self.browse()
         if vals.get("partner_assigned_id") and not self.env.context.get("channel_routing"):
             reassigned = self.filtered(
@@ -286,21 +333,13 @@ class CrmLead(models.Model):
             reassigned._channel_offer_manually(partner)
         return result
 
-    def _channel_partner_write(self, vals):
+    def _channel_check_partner_write(self, vals):
         """A partner's change of its deals: whitelisted fields, its own accepted and still open
-        deals, checked values; then written with a narrow sudo (tracking reads fields partners
-        cannot read)."""
+        deals, checked values. Returns the values to write."""
         self.check_field_access_rights("write", list(vals))
         self._channel_check_partner_access()
         self._channel_check_open_deals()
-        values = self._channel_validate_portal_values(vals)
-        amount = values.pop("expected_revenue", None)
-        if values:
-            super(CrmLead, self.sudo()).write(values)
-        if amount is not None:
-            self._channel_partner_set_expected_revenue(amount)
-        self._channel_flush_as_sudo()
-        return True
+        return self._channel_validate_portal_values(vals)
 
     def _channel_unsubscribe_previous_partners(self, previous):
         """A deal that leaves a partner company (reassigned by hand, by a registration, by

@@ -18,8 +18,35 @@ class MailTrackingValue(models.Model):
             )
         )
 
+    def _channel_naming_hidden_people(self, reader):
+        """Tracking values of a lead's fields pointing to people (the assigned partner, the
+        customer) whose old or new value names someone ``reader`` (a partner company) may not
+        see: the previous partner of a reassigned deal, the customer withheld from it."""
+        hidden = self.browse()
+        Lead = self.env["crm.lead"].sudo()
+        people = {}
+        for tracking in self.sudo():
+            field = tracking.field_id
+            if field.model != "crm.lead" or field.relation != "res.partner":
+                continue
+            lead_id = tracking.mail_message_id.res_id
+            if lead_id not in people:
+                lead = Lead.browse(lead_id).exists()
+                people[lead_id] = (
+                    lead._channel_people_visible_to(
+                        reader, bool(lead._channel_contact_visible_leads())
+                    )
+                    if lead
+                    else set()
+                )
+            named = {tracking.old_value_integer, tracking.new_value_integer} - {0}
+            if named - people[lead_id]:
+                hidden |= tracking
+        return hidden
+
     def _filter_has_field_access(self, env):
         trackings = super()._filter_has_field_access(env)
         if env.su or not env.user.share:
             return trackings
-        return trackings._channel_readable_by_partner()
+        trackings = trackings._channel_readable_by_partner()
+        return trackings - trackings._channel_naming_hidden_people(env.user.commercial_partner_id)

@@ -179,9 +179,21 @@ class TestReassignment(ChannelCase):
 
     def test_reassignment_by_hand(self):
         note_id = self._a_note()
+        self.env.cr.precommit.data.pop("mail.tracking.crm.lead", None)
         self.lead_a.with_user(self.sales_manager).write({"partner_assigned_id": self.partner_b.id})
+        self.env.flush_all()
+        self.env.cr.precommit.run()
         self.lead_a.with_user(self.user_b_manager).action_channel_accept()
         self._assert_a_is_off(note_id)
+        # the change of assigned partner is tracked for the vendor, but B does not read A's name
+        trackings = self.lead_a.message_ids.sudo().tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "partner_assigned_id"
+        )
+        self.assertTrue(trackings)
+        self.assertEqual(
+            trackings._filter_has_field_access(self.env(user=self.sales_manager)), trackings
+        )
+        self.assertFalse(trackings._filter_has_field_access(self.env(user=self.user_b_manager)))
 
     def test_reassignment_by_registration(self):
         note_id = self._a_note()
