@@ -1,12 +1,15 @@
 {
     "name": "CRM Partner Channel",
     "summary": "Resellers in the portal: routing, offers, deal registration",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
     "license": "LGPL-3",
     "depends": ["website_crm_partner_assign", "portal"],
+    "external_dependencies": {
+        "python": ["phonenumbers", "python-stdnum", "cleanco", "anyascii", "rapidfuzz"],
+    },
     "data": [
         "security/ir.model.access.csv",
         "security/crm_partner_channel_security.xml",
@@ -19,6 +22,7 @@
         "views/crm_channel_config_views.xml",
         "views/crm_channel_offer_views.xml",
         "views/crm_channel_registration_views.xml",
+        "views/crm_channel_registration_approve_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_channel_scorecard_views.xml",
         "views/crm_partner_channel_menus.xml",

@@ -68,13 +68,7 @@ class ChannelPortal(WebsiteAccount):
 
     @http.route()
     def portal_my_leads(self, page=1, date_begin=None, date_end=None, sortby=None, **kw):
-        offers = request.env["crm.lead"].search(
-            self.get_domain_my_lead(request.env.user), order="id desc", limit=200
-        )
-        return request.render(
-            "crm_partner_channel.portal_my_offers",
-            self._channel_values(leads=offers, page_name="lead"),
-        )
+        return self._channel_render_offers()
 
     @http.route()
     def portal_my_lead(self, lead, **kw):
@@ -82,6 +76,27 @@ class ChannelPortal(WebsiteAccount):
         if lead.channel_state not in ("offered", False) and lead.type == "opportunity":
             return request.redirect(f"/my/opportunity/{lead.id}")
         return self._channel_render_offer(lead)
+
+    def _channel_offer_or_gone(self, lead_id):
+        """The offer to answer, or, when the partner lost a race (the vendor withdrew it, it
+        expired, a colleague took it), the list of offers saying it is no longer open."""
+        try:
+            return self._channel_lead(lead_id), None
+        except AccessError:
+            if not request.env["crm.lead"]._channel_offer_was_ours([lead_id]):
+                raise
+        return None, self._channel_render_offers(
+            error=request.env._("This offer is no longer open.")
+        )
+
+    def _channel_render_offers(self, error=None):
+        offers = request.env["crm.lead"].search(
+            self.get_domain_my_lead(request.env.user), order="id desc", limit=200
+        )
+        return request.render(
+            "crm_partner_channel.portal_my_offers",
+            self._channel_values(leads=offers, page_name="lead", error=error),
+        )
 
     def _channel_render_offer(self, lead, error=None):
         reasons = request.env["crm.channel.decline.reason"].search([])
@@ -94,7 +109,9 @@ class ChannelPortal(WebsiteAccount):
         "/my/lead/<int:lead_id>/accept", type="http", auth="user", methods=["POST"], website=True
     )
     def portal_channel_accept(self, lead_id, **kw):
-        lead = self._channel_lead(lead_id)
+        lead, gone = self._channel_offer_or_gone(lead_id)
+        if gone:
+            return gone
         try:
             lead.action_channel_accept()
         except AccessError:
@@ -108,7 +125,9 @@ class ChannelPortal(WebsiteAccount):
         "/my/lead/<int:lead_id>/decline", type="http", auth="user", methods=["POST"], website=True
     )
     def portal_channel_decline(self, lead_id, reason_id=None, comment=None, **kw):
-        lead = self._channel_lead(lead_id)
+        lead, gone = self._channel_offer_or_gone(lead_id)
+        if gone:
+            return gone
         try:
             lead.action_channel_decline(reason_id, comment)
         except AccessError:
@@ -199,10 +218,6 @@ class ChannelPortal(WebsiteAccount):
         website=True,
     )
     def portal_channel_stage(self, lead_id, stage_id=None, **kw):
-        try:
-            stage_id = int(stage_id or 0)
-        except ValueError as error:
-            raise NotFound() from error
         return self._channel_deal_action(lead_id, "action_channel_set_stage", stage_id)
 
     @http.route(

@@ -12,4 +12,9 @@ from . import crm_channel_registration
 from . import crm_channel_registration_conflict
 from . import crm_channel_scorecard
 from . import crm_lead
+from . import crm_lead_disclosure
+from . import crm_lead_offer
+from . import crm_lead_partner_work
+from . import crm_lead_routing
 from . import mail_message
+from . import mail_tracking_value

@@ -1,12 +1,14 @@
 import re
+from collections import defaultdict
 from datetime import timedelta
-from difflib import SequenceMatcher
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, email_normalize
 
 from odoo.addons.iap.tools import iap_tools
+
+from .. import matching, portal_input
 
 REGISTRATION_STATES = [
     ("pending", "Pending Review"),
@@ -21,59 +23,32 @@ MATCH_TYPES = [
     ("phone", "Phone"),
     ("company_name", "Company name"),
 ]
+CONFLICT_DECISIONS = [
+    ("attach", "Give the existing opportunity to the partner"),
+    ("merge", "Merge the registration into the existing opportunity"),
+    ("create", "Create a new opportunity anyway"),
+]
 MAX_AMOUNT = 10**12
 MAX_MATCHES_PER_TYPE = 5
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 _NOT_DIGIT = re.compile(r"\D")
-_WORDS = re.compile(r"[^\w]+", re.UNICODE)
-# legal forms that say nothing about who a company is
-_LEGAL_FORMS = {
-    "inc",
-    "incorporated",
-    "corp",
-    "corporation",
-    "co",
-    "company",
-    "ltd",
-    "limited",
-    "llc",
-    "llp",
-    "plc",
-    "gmbh",
-    "ag",
-    "kg",
-    "sa",
-    "sas",
-    "sarl",
-    "srl",
-    "spa",
-    "bv",
-    "nv",
-    "oy",
-    "ab",
-    "as",
-    "aps",
-    "pty",
-    "group",
-    "holding",
-    "the",
-}
+MAX_CANDIDATES = 200
 
 
 def vat_key(vat):
+    """Letters and digits of a tax ID, to check its length (the matching key is
+    matching.vat_key, with the country)."""
     return _NOT_ALNUM.sub("", (vat or "").upper())
 
 
-def phone_key(phone):
-    """The last nine digits: the same number written with or without its country code."""
-    digits = _NOT_DIGIT.sub("", phone or "")
-    return digits[-9:] if len(digits) >= 6 else ""
-
-
 def company_name_key(name):
-    words = [word for word in _WORDS.split((name or "").casefold()) if word]
-    core = [word for word in words if word not in _LEGAL_FORMS]
-    return " ".join(core or words)
+    """The words of a company name that say who it is (see matching.name_words)."""
+    return " ".join(matching.name_words(name))
+
+
+def free_mail_domains():
+    """Free mail providers: Odoo's list and the matching module's, of many countries."""
+    return matching.FREE_MAIL_DOMAINS | frozenset(iap_tools._MAIL_DOMAIN_BLACKLIST)
 
 
 class RegistrationInputError(ValidationError):
@@ -129,6 +104,9 @@ class CrmChannelRegistration(models.Model):
         compute="_compute_keys", store=True, index="btree_not_null", string="Tax ID Key"
     )
     phone_key = fields.Char(compute="_compute_keys", store=True, index="btree_not_null")
+    channel_name_key = fields.Char(
+        compute="_compute_keys", store=True, index="btree_not_null", string="Name Key"
+    )
     conflict_ids = fields.One2many(
         "crm.channel.registration.conflict",
         "registration_id",
@@ -145,25 +123,60 @@ class CrmChannelRegistration(models.Model):
     date_decided = fields.Datetime("Decided On", readonly=True, copy=False)
     decided_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     protected_until = fields.Date(readonly=True, copy=False, tracking=True)
+    conflict_decision = fields.Selection(
+        CONFLICT_DECISIONS,
+        readonly=True,
+        copy=False,
+        groups="sales_team.group_sale_salesman",
+        help="What the vendor decided about the known companies the registration matches.",
+    )
+    conflict_decision_reason = fields.Text(
+        "Why a New Opportunity",
+        readonly=True,
+        copy=False,
+        groups="sales_team.group_sale_salesman",
+    )
     lead_id = fields.Many2one(
         "crm.lead",
         string="Opportunity",
         copy=False,
         index="btree_not_null",
+        groups="sales_team.group_sale_salesman",
         help="Before approval: an existing opportunity to give to the partner instead of "
         "creating one. After: the protected opportunity.",
     )
+    channel_deal_id = fields.Many2one(
+        "crm.lead",
+        string="Deal",
+        compute="_compute_channel_deal_id",
+        compute_sudo=True,
+        help="The opportunity of the registration as the partner sees it: set only while the "
+        "partner works it, so that a partner never reads the name of an opportunity the "
+        "vendor linked but did not give it.",
+    )
 
-    @api.depends("email", "vat", "phone")
+    @api.depends("email", "vat", "phone", "country_id", "customer_name")
     def _compute_keys(self):
+        free = free_mail_domains()
         for registration in self:
+            country = registration.country_id.code
             registration.email_domain_key = (
-                iap_tools.mail_prepare_for_domain_search(registration.email)
-                if registration.email
-                else False
+                matching.email_domain_key(registration.email, free) or False
             )
-            registration.vat_key = vat_key(registration.vat) or False
-            registration.phone_key = phone_key(registration.phone) or False
+            registration.vat_key = matching.vat_key(registration.vat, country) or False
+            registration.phone_key = matching.phone_key(registration.phone, country) or False
+            registration.channel_name_key = matching.name_key(registration.customer_name) or False
+
+    @api.depends("lead_id.partner_assigned_id", "lead_id.channel_state", "state")
+    def _compute_channel_deal_id(self):
+        for registration in self:
+            lead = registration.lead_id
+            works_it = (
+                registration.state in ("approved", "won", "expired")
+                and lead.channel_state == "accepted"
+                and lead.partner_assigned_id.commercial_partner_id == registration.partner_id
+            )
+            registration.channel_deal_id = lead if works_it else False
 
     @api.depends("has_conflict", "conflict_types")
     def _compute_conflict_message(self):
@@ -297,13 +310,21 @@ class CrmChannelRegistration(models.Model):
             errors["country_id"] = self.env._("Choose a country from the list.")
 
     def _channel_check_amount(self, values, clean, errors):
+        """The amount as the partner writes it in its language ("45.000,00" from a German
+        partner), or a message saying how to write it: never silently a thousand times off."""
+        lang = self.env["res.lang"]._get_data(code=self.env.user.lang or "en_US")
+        thousands_sep = lang.thousands_sep or ""
+        decimal_point = lang.decimal_point or "."
         try:
-            amount = float(str(values.get("expected_revenue") or "").replace(",", "").strip())
-        except ValueError:
+            amount = portal_input.parse_amount(
+                values.get("expected_revenue"), thousands_sep, decimal_point
+            )
+        except (TypeError, ValueError):
             amount = None
         if amount is None:
             errors["expected_revenue"] = self.env._(
-                "Give the expected revenue as a number, e.g. 25000."
+                "Give the expected revenue as an amount written like %s.",
+                portal_input.amount_example(thousands_sep, decimal_point),
             )
         elif not 0 < amount < MAX_AMOUNT:
             errors["expected_revenue"] = self.env._(
@@ -387,171 +408,178 @@ class CrmChannelRegistration(models.Model):
             registration.write({"has_conflict": bool(matches), "conflict_types": ",".join(kinds)})
 
     def _channel_find_matches(self):
+        """Known companies this registration is (matching.match_reasons), among candidates the
+        database finds cheaply on each key: email domain and its parents, tax ID digits, the
+        phone's last digits, the normalised name (equal, same start or end, longest word)."""
         self.ensure_one()
-        matches = []
-        company_ids = [self.company_id.id]
-        if self.email_domain_key:
-            matches += self._channel_match_email(company_ids)
-        if self.vat_key:
-            matches += self._channel_match_sql(
-                "vat",
-                SQL(
-                    "regexp_replace(upper(coalesce(p.vat, '')), '[^A-Z0-9]', '', 'g') = %s",
-                    self.vat_key,
-                ),
-                SQL("r.vat_key = %s", self.vat_key),
-                company_ids,
-            )
-        if self.phone_key:
-            lead_phone = SQL(
-                "right(regexp_replace(coalesce(l.phone, ''), '\\D', '', 'g'), 9) = %(key)s "
-                "OR right(regexp_replace(coalesce(l.mobile, ''), '\\D', '', 'g'), 9) = %(key)s",
-                key=self.phone_key,
-            )
-            matches += self._channel_match_sql(
-                "phone",
-                SQL(
-                    "right(regexp_replace(coalesce(p.phone, ''), '\\D', '', 'g'), 9) = %(key)s "
-                    "OR right(regexp_replace(coalesce(p.mobile, ''), '\\D', '', 'g'), 9) = %(key)s",
-                    key=self.phone_key,
-                ),
-                SQL("r.phone_key = %s", self.phone_key),
-                company_ids,
-                lead_condition=lead_phone,
-            )
-        matches += self._channel_match_name(company_ids)
+        me = self._channel_match_values()
+        threshold = float(self.company_id.channel_name_similarity or 94)
+        free = free_mail_domains()
+        matches, per_type, seen = [], defaultdict(int), set()
+        for field_name, others in self._channel_candidates().items():
+            for other_id, other in others.items():
+                # a negative id is the same record compared on its mobile number
+                record_id = abs(other_id)
+                for kind in matching.match_reasons(
+                    me, other, name_threshold=threshold, free_domains=free
+                ):
+                    if (kind, field_name, record_id) in seen:
+                        continue
+                    if per_type[kind] >= 3 * MAX_MATCHES_PER_TYPE:
+                        continue
+                    seen.add((kind, field_name, record_id))
+                    per_type[kind] += 1
+                    matches.append({"match_type": kind, field_name: record_id})
         return matches
 
-    def _channel_match_email(self, company_ids):
+    def _channel_match_values(self):
+        return {
+            "name": self.customer_name,
+            "email": self.email,
+            "vat": self.vat,
+            "phone": self.phone,
+            "country": self.country_id.code,
+        }
+
+    def _channel_candidate_conditions(self, alias, email, vat, phones, name_key):
+        """SQL conditions finding the candidates of one table. ``email``, ``vat``, ``phones`` and
+        ``name_key`` are SQL expressions of the table's email, tax ID, phones and name key."""
+        conditions = []
         key = self.email_domain_key
-        if key.startswith("@"):
-            partner_cond = SQL("p.email_normalized LIKE %s", "%" + key)
-            lead_cond = SQL("l.email_domain_criterion = %s", key)
-        else:
-            partner_cond = SQL("p.email_normalized = %s", key)
-            lead_cond = SQL("l.email_normalized = %s", key)
-        return self._channel_match_sql(
-            "email_domain",
-            partner_cond,
-            SQL("r.email_domain_key = %s", key),
-            company_ids,
-            lead_condition=lead_cond,
-        )
-
-    def _channel_match_sql(
-        self,
-        match_type,
-        partner_condition,
-        registration_condition,
-        company_ids,
-        lead_condition=None,
-    ):
-        """Matches of one kind among leads (active), customers (not channel partners) and open
-        registrations of the same company. ``lead_condition`` defaults to the condition on the
-        lead's customer."""
-        matches = []
-        if lead_condition is None:
-            lead_condition = SQL(
-                "l.partner_id IN (SELECT p.id FROM res_partner p WHERE %s)", partner_condition
-            )
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT l.id FROM crm_lead l
-                    WHERE l.active AND (l.company_id IS NULL OR l.company_id IN %s) AND (%s)
-                      AND (l.channel_registration_id IS NULL OR l.channel_registration_id != %s)
-                 ORDER BY l.id DESC LIMIT %s""",
-                tuple(company_ids),
-                lead_condition,
-                self.id,
-                MAX_MATCHES_PER_TYPE,
-            )
-        )
-        matches += [{"match_type": match_type, "lead_id": row[0]} for row in rows]
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT p.id FROM res_partner p
-                LEFT JOIN res_partner c ON c.id = p.commercial_partner_id
-                    WHERE p.active AND c.grade_id IS NULL
-                      AND (p.company_id IS NULL OR p.company_id IN %s) AND (%s)
-                 ORDER BY p.id DESC LIMIT %s""",
-                tuple(company_ids),
-                partner_condition,
-                MAX_MATCHES_PER_TYPE,
-            )
-        )
-        matches += [{"match_type": match_type, "partner_id": row[0]} for row in rows]
-        rows = self.env.execute_query(
-            SQL(
-                """SELECT r.id FROM crm_channel_registration r
-                    WHERE r.id != %s AND r.state IN ('pending', 'approved')
-                      AND r.company_id IN %s AND (%s)
-                 ORDER BY r.id DESC LIMIT %s""",
-                self.id,
-                tuple(company_ids),
-                registration_condition,
-                MAX_MATCHES_PER_TYPE,
-            )
-        )
-        matches += [{"match_type": match_type, "other_registration_id": row[0]} for row in rows]
-        return matches
-
-    def _channel_match_name(self, company_ids):
-        """Company names at least as similar as the company's threshold, after dropping legal
-        forms ("Acme Inc." and "ACME" match); candidates come from their longest word."""
-        key = company_name_key(self.customer_name)
-        words = sorted(key.split(), key=len, reverse=True)
-        if not words or len(words[0]) < 3:
-            return []
-        threshold = (self.company_id.channel_name_similarity or 85) / 100.0
-        pattern = "%" + words[0] + "%"
-
-        def similar(name):
-            other = company_name_key(name)
-            return other and SequenceMatcher(None, key, other).ratio() >= threshold
-
-        matches = []
-        for lead_id, name in self.env.execute_query(
-            SQL(
-                """SELECT l.id, l.partner_name FROM crm_lead l
-                    WHERE l.active AND (l.company_id IS NULL OR l.company_id IN %s)
-                      AND l.partner_name ILIKE %s
-                      AND (l.channel_registration_id IS NULL OR l.channel_registration_id != %s)
-                 ORDER BY l.id DESC LIMIT 200""",
-                tuple(company_ids),
-                pattern,
-                self.id,
-            )
-        ):
-            if similar(name):
-                matches.append({"match_type": "company_name", "lead_id": lead_id})
-        for partner_id, name in self.env.execute_query(
-            SQL(
-                """SELECT p.id, p.name FROM res_partner p
-                    WHERE p.active AND p.is_company AND p.grade_id IS NULL
-                      AND (p.company_id IS NULL OR p.company_id IN %s) AND p.name ILIKE %s
-                 ORDER BY p.id DESC LIMIT 200""",
-                tuple(company_ids),
-                pattern,
-            )
-        ):
-            if similar(name):
-                matches.append({"match_type": "company_name", "partner_id": partner_id})
-        for registration_id, name in self.env.execute_query(
-            SQL(
-                """SELECT r.id, r.customer_name FROM crm_channel_registration r
-                    WHERE r.id != %s AND r.state IN ('pending', 'approved')
-                      AND r.company_id IN %s AND r.customer_name ILIKE %s
-                 ORDER BY r.id DESC LIMIT 200""",
-                self.id,
-                tuple(company_ids),
-                pattern,
-            )
-        ):
-            if similar(name):
-                matches.append(
-                    {"match_type": "company_name", "other_registration_id": registration_id}
+        if key and "@" in key:
+            conditions.append(SQL("lower(%s) = %s", email, key))
+        elif key:
+            domain = SQL("split_part(lower(%s), '@', 2)", email)
+            conditions.append(
+                SQL(
+                    "(%s IN %s OR %s LIKE %s)",
+                    domain,
+                    tuple(matching.parent_domains(key, free_mail_domains())),
+                    domain,
+                    "%." + key,
                 )
-        return matches[: 3 * MAX_MATCHES_PER_TYPE]
+            )
+        digits = _NOT_DIGIT.sub("", matching.vat_number_part(self.vat_key or ""))
+        if vat is not None and len(digits) >= 4:
+            conditions.append(
+                SQL(r"regexp_replace(coalesce(%s, ''), '\D', '', 'g') = %s", vat, digits)
+            )
+        last_digits = _NOT_DIGIT.sub("", self.phone_key or "")[-8:]
+        if len(last_digits) >= 6:
+            for phone in phones:
+                conditions.append(
+                    SQL(
+                        r"right(regexp_replace(coalesce(%s, ''), '\D', '', 'g'), 8) = %s",
+                        phone,
+                        last_digits,
+                    )
+                )
+        nkey = self.channel_name_key or ""
+        if len(nkey) >= 3:
+            patterns = [nkey, nkey[:5] + "%", "%" + nkey[-5:]]
+            words = sorted(matching.name_words(self.customer_name), key=len, reverse=True)
+            if words and len(words[0]) >= 4:
+                patterns.append("%" + words[0] + "%")
+            conditions.append(SQL("%s LIKE ANY(%s)", name_key, patterns))
+        if not conditions:
+            return None
+        return SQL("(%s)", SQL(" OR ").join(conditions))
+
+    def _channel_candidates(self):
+        """{field of the conflict: {id: company values}} of the candidate leads (active),
+        customers (not channel partners) and open registrations of the same company."""
+        company_ids = tuple(self.company_id.ids)
+        result = {"lead_id": {}, "partner_id": {}, "other_registration_id": {}}
+        lead_cond = self._channel_candidate_conditions(
+            "l",
+            SQL("l.email_from"),
+            SQL("lp.vat"),
+            [SQL("l.phone"), SQL("l.mobile")],
+            SQL("coalesce(l.channel_name_key, lp.channel_name_key)"),
+        )
+        if lead_cond is None:
+            return result
+        lead_ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """SELECT l.id FROM crm_lead l
+                    LEFT JOIN res_partner lp ON lp.id = l.partner_id
+                        WHERE l.active AND (l.company_id IS NULL OR l.company_id IN %s) AND %s
+                          AND (l.channel_registration_id IS NULL
+                               OR l.channel_registration_id != %s)
+                     ORDER BY l.id DESC LIMIT %s""",
+                    company_ids,
+                    lead_cond,
+                    self.id,
+                    MAX_CANDIDATES,
+                )
+            )
+        ]
+        for lead in self.env["crm.lead"].sudo().browse(lead_ids):
+            customer = lead.partner_id.commercial_partner_id
+            base = {
+                "name": lead.partner_name or customer.name or "",
+                "email": lead.email_from,
+                "vat": customer.vat,
+                "country": (lead.country_id or customer.country_id).code,
+            }
+            result["lead_id"][lead.id] = base | {"phone": lead.phone}
+            if lead.mobile:
+                result["lead_id"].setdefault(-lead.id, base | {"phone": lead.mobile})
+        partner_cond = self._channel_candidate_conditions(
+            "p",
+            SQL("p.email"),
+            SQL("p.vat"),
+            [SQL("p.phone"), SQL("p.mobile")],
+            SQL("p.channel_name_key"),
+        )
+        partner_ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """SELECT p.id FROM res_partner p
+                    LEFT JOIN res_partner c ON c.id = p.commercial_partner_id
+                        WHERE p.active AND c.grade_id IS NULL
+                          AND (p.company_id IS NULL OR p.company_id IN %s) AND %s
+                     ORDER BY p.id DESC LIMIT %s""",
+                    company_ids,
+                    partner_cond,
+                    MAX_CANDIDATES,
+                )
+            )
+        ]
+        for partner in self.env["res.partner"].sudo().browse(partner_ids):
+            base = {
+                "name": partner.commercial_partner_id.name if partner.parent_id else partner.name,
+                "email": partner.email,
+                "vat": partner.vat or partner.commercial_partner_id.vat,
+                "country": partner.country_id.code,
+            }
+            result["partner_id"][partner.id] = base | {"phone": partner.phone}
+            if partner.mobile:
+                result["partner_id"].setdefault(-partner.id, base | {"phone": partner.mobile})
+        registration_cond = self._channel_candidate_conditions(
+            "r", SQL("r.email"), SQL("r.vat_key"), [SQL("r.phone_key")], SQL("r.channel_name_key")
+        )
+        registration_ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    """SELECT r.id FROM crm_channel_registration r
+                        WHERE r.id != %s AND r.state IN ('pending', 'approved')
+                          AND r.company_id IN %s AND %s
+                     ORDER BY r.id DESC LIMIT %s""",
+                    self.id,
+                    company_ids,
+                    registration_cond,
+                    MAX_CANDIDATES,
+                )
+            )
+        ]
+        for other in self.browse(registration_ids):
+            result["other_registration_id"][other.id] = other._channel_match_values()
+        return result
 
     # ------------------------------------------------------------
     # Vendor decisions
@@ -562,30 +590,140 @@ class CrmChannelRegistration(models.Model):
             raise AccessError(self.env._("Only sales managers approve or reject registrations."))
 
     def action_approve(self):
+        """Approve; a registration matching known companies, with no opportunity chosen yet,
+        first asks the vendor what to do with the match (see _channel_approve)."""
         self._channel_check_reviewer()
-        today = fields.Date.context_today(self)
-        for registration in self:
-            if registration.state != "pending":
+        in_conflict = self.filtered(
+            lambda registration: registration.has_conflict and not registration.lead_id
+        )
+        if in_conflict:
+            if len(self) > 1:
                 raise UserError(
-                    self.env._("Registration %s is not waiting for a decision.", registration.name)
+                    self.env._(
+                        "Registrations %s match known companies: approve them one at a time.",
+                        ", ".join(in_conflict.mapped("name")),
+                    )
                 )
-            lead = registration._channel_give_lead()
-            days = registration.partner_id.grade_id.channel_protection_days
-            registration.write(
-                {
-                    "state": "approved",
-                    "lead_id": lead.id,
-                    "protected_until": today + timedelta(days=days),
-                    "date_decided": fields.Datetime.now(),
-                    "decided_by_id": self.env.user.id,
-                }
+            return {
+                "type": "ir.actions.act_window",
+                "name": self.env._("Approve a Registration in Conflict"),
+                "res_model": "crm.channel.registration.approve",
+                "view_mode": "form",
+                "target": "new",
+                "context": {"default_registration_id": self.id},
+            }
+        for registration in self:
+            registration._channel_approve("attach" if registration.lead_id else False)
+        return True
+
+    def _channel_approve(self, decision=False, lead=None, reason=None):
+        """Approve the registration. ``decision`` says what to do with a match: "attach" gives
+        ``lead`` (or the linked opportunity) to the partner, "merge" adds the registration to it,
+        "create" makes a new opportunity anyway and needs a ``reason``."""
+        self.ensure_one()
+        self._channel_check_reviewer()
+        if self.state != "pending":
+            raise UserError(self.env._("Registration %s is not waiting for a decision.", self.name))
+        reason = (reason or "").strip()
+        if decision in ("attach", "merge"):
+            lead = lead or self.lead_id
+            if not lead:
+                raise UserError(self.env._("Choose the existing opportunity."))
+            self.lead_id = lead
+        elif decision == "create":
+            if not reason:
+                raise UserError(
+                    self.env._("Say why a new opportunity although the customer looks known.")
+                )
+            self.lead_id = False
+        elif self.has_conflict:
+            raise UserError(
+                self.env._(
+                    "Registration %s matches known companies: attach it to the existing "
+                    "opportunity, merge it, or create a new one saying why.",
+                    self.name,
+                )
             )
-            registration.activity_ids.action_feedback(feedback=self.env._("Approved"))
-            registration.message_post(
-                body=self.env._("Approved; protected until %s.", registration.protected_until),
+        today = fields.Date.context_today(self)
+        lead = self._channel_give_lead()
+        if decision == "merge":
+            self._channel_merge_into(lead)
+        days = self.partner_id.grade_id.channel_protection_days
+        self.sudo().write(
+            {
+                "state": "approved",
+                "lead_id": lead.id,
+                "protected_until": today + timedelta(days=days),
+                "date_decided": fields.Datetime.now(),
+                "decided_by_id": self.env.user.id,
+                "conflict_decision": decision or False,
+                "conflict_decision_reason": reason or False,
+            }
+        )
+        self.activity_ids.action_feedback(feedback=self.env._("Approved"))
+        note = self.env._("Approved; protected until %s.", self.protected_until)
+        if decision == "create":
+            note = self.env._(
+                "Approved as a new opportunity despite possible duplicates (%(reason)s); "
+                "protected until %(date)s.",
+                reason=reason,
+                date=self.protected_until,
+            )
+            lead.sudo().message_post(
+                body=self.env._(
+                    "Created from registration %(name)s although the customer looks known: "
+                    "%(reason)s",
+                    name=self.name,
+                    reason=reason,
+                ),
                 subtype_xmlid="mail.mt_note",
             )
-        return True
+        self.message_post(body=note, subtype_xmlid="mail.mt_note")
+        return lead
+
+    def _channel_merge_into(self, lead):
+        """Add what the partner registered to the existing opportunity, without overwriting
+        what the vendor knows."""
+        lead = lead.sudo()
+        values = {"channel_product_ids": [(4, product.id) for product in self.product_ids]}
+        if not lead.expected_revenue:
+            values["expected_revenue"] = self.expected_revenue
+        if not lead.date_deadline:
+            values["date_deadline"] = self.date_close_expected
+        for field_name, value in (
+            ("partner_name", self.customer_name),
+            ("contact_name", self.contact_name),
+            ("email_from", self.email),
+            ("phone", self.phone),
+            ("country_id", self.country_id.id),
+        ):
+            if value and not lead[field_name]:
+                values[field_name] = value
+        lead.with_context(channel_routing=True).write(values)
+        lead.message_post(
+            body=self.env._(
+                "Registration %(name)s merged into this opportunity (%(note)s).",
+                name=self.name,
+                note=self.note or self.env._("no note"),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    @api.constrains("state")
+    def _check_conflict_decided(self):
+        for registration in self.sudo():
+            if (
+                registration.state == "approved"
+                and registration.has_conflict
+                and not registration.conflict_decision
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Registration %s matches known companies: approve it with a decision "
+                        "(attach, merge or create anyway with a reason).",
+                        registration.name,
+                    )
+                )
 
     def _channel_give_lead(self):
         """The opportunity of an approved registration: the existing one the vendor linked, now

@@ -13,9 +13,10 @@ class ResCompany(models.Model):
     )
     channel_name_similarity = fields.Integer(
         "Company Name Similarity (%)",
-        default=85,
-        help="A registered customer whose name is at least this similar to a known lead or "
-        "customer is flagged as a possible conflict.",
+        default=94,
+        help="Deal registration: two long company names (12 letters or more once legal forms, "
+        "accents and punctuation are left out) at least this similar are taken for the same "
+        "company (a typo). Shorter names must be equal: Axon and Axion are two companies.",
     )
 
     @api.constrains("channel_name_similarity")

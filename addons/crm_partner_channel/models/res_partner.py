@@ -1,8 +1,21 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+from .. import matching
 
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+
+    # The company name as deal registration compares it (legal forms, accents, scripts, "&"
+    # and hyphens left out), stored to find candidates with an index
+    channel_name_key = fields.Char(
+        compute="_compute_channel_name_key", store=True, index="btree_not_null"
+    )
+
+    @api.depends("name")
+    def _compute_channel_name_key(self):
+        for partner in self:
+            partner.channel_name_key = matching.name_key(partner.name) or False
 
     # Role of a contact of a partner company in the portal. Record rules read it: a partner
     # manager sees every deal of its company, a partner salesperson only its own.

@@ -6,3 +6,8 @@ from . import test_registration
 from . import test_portal
 from . import test_scorecard
 from . import test_tour
+from . import test_disclosure
+from . import test_partner_changes
+from . import test_portal_forms
+from . import test_registration_matching
+from . import test_portal_ux
