@@ -49,7 +49,9 @@ class CrmLead(models.Model):
         # a partner posts on the deals it works (accepted), never on an offer it has not
         # accepted, and notifies only the vendor's followers and its own people; checked as the
         # partner even when the caller went sudo (stock's chatter route posts as sudo)
-        if self.env.user.share and self:
+        # (customers' own pages, such as booking a meeting as the public user, post through
+        # sudo too: only a partner company's people are partners here)
+        if self and self.env.user.share and self._channel_posted_by_a_partner():
             self.sudo(False)._channel_check_partner_access()
             self._channel_check_own_people(
                 [
@@ -58,6 +60,14 @@ class CrmLead(models.Model):
                 ]
             )
         return super().message_post(**kwargs)
+
+    def _channel_posted_by_a_partner(self):
+        """The portal user posting belongs to a partner company: graded, or the one a lead is
+        (or was offered) with."""
+        company = self.env.user.commercial_partner_id
+        return bool(company.grade_id) or any(
+            lead.partner_assigned_id.commercial_partner_id == company for lead in self.sudo()
+        )
 
     def action_channel_set_stage(self, stage_id):
         return self.write({"stage_id": stage_id})
