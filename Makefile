@@ -29,8 +29,9 @@ test:
 test-addon:
 	@scripts/test_addon.sh $(ADDON)
 
-lint: setup
-	@scripts/lint.sh
+# The linters' virtualenv only: no Debian package, no PostgreSQL.
+lint:
+	@scripts/setup_lint.sh && scripts/lint.sh
 
 bench:
 	@scripts/bench.sh
