@@ -33,8 +33,9 @@ test-addon:
 test-stock:
 	@scripts/test_stock.sh
 
-lint: setup
-	@scripts/lint.sh
+# The linters' virtualenv only: no Debian package, no PostgreSQL.
+lint:
+	@scripts/setup_lint.sh && scripts/lint.sh
 
 bench:
 	@scripts/bench.sh

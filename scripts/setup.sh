@@ -6,9 +6,14 @@ set -euo pipefail
 "$ROOT/scripts/check_odoo_src.sh"
 
 # --- Debian packages --------------------------------------------------------------------------
-# chromium runs Odoo's browser tours; the -dev packages build python-ldap from Odoo's requirements.
+# chromium runs Odoo's browser tours; the -dev packages build python-ldap from Odoo's requirements;
+# wkhtmltopdf prints the PDF reports and poppler-utils' pdftotext reads them back in the tests;
+# fonts-noto-core has the Arabic and Hebrew glyphs of the reports and pages.
 DEB_PACKAGES=(postgresql chromium python3-venv build-essential libldap2-dev libsasl2-dev libpq-dev
-              fonts-noto-core fonts-dejavu-core)
+              fonts-noto-core fonts-dejavu-core wkhtmltopdf poppler-utils)
+# Node.js and npm bring rtlcss below; a node already on the machine (e.g. another vendor's
+# package that bundles npm) is kept: Debian's npm would conflict with it.
+command -v npm >/dev/null || DEB_PACKAGES+=(nodejs npm)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -45,14 +50,22 @@ if [ ! -x "$PY" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "$want" > "$stamp"
 fi
 
-# Linters live apart from Odoo (see requirements-lint.txt).
-want_lint=$(cat "$ROOT/requirements-lint.txt" | sha256sum | cut -d' ' -f1)
-if [ ! -x "$LINT_VENV/bin/python" ] || [ "$(cat "$LINT_VENV/.crm-suite-stamp" 2>/dev/null)" != "$want_lint" ]; then
-    say "Preparing the linters' virtualenv at $LINT_VENV"
-    [ -x "$LINT_VENV/bin/python" ] || python3 -m venv "$LINT_VENV"
-    "$LINT_VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$ROOT/requirements-lint.txt"
-    echo "$want_lint" > "$LINT_VENV/.crm-suite-stamp"
+# --- rtlcss -----------------------------------------------------------------------------------
+# Odoo builds the right-to-left stylesheets (Arabic, Hebrew) by running `rtlcss`, looked up on
+# PATH (odoo.tools.misc.find_in_path); without it the RTL bundles are the LTR ones, unflipped.
+RTLCSS_VERSION=4.3.0
+if ! command -v rtlcss >/dev/null || [ "$(rtlcss --version 2>/dev/null)" != "rtlcss version: $RTLCSS_VERSION" ]; then
+    say "Installing rtlcss $RTLCSS_VERSION from npm"
+    $SUDO npm install --global --no-fund --no-audit --loglevel=error "rtlcss@$RTLCSS_VERSION" >/dev/null
+    # npm's global bin folder may be off PATH (a custom prefix): link the command where Odoo looks.
+    if ! command -v rtlcss >/dev/null; then
+        $SUDO ln -sf "$(npm prefix --global)/bin/rtlcss" /usr/local/bin/rtlcss
+    fi
+    command -v rtlcss >/dev/null || die "rtlcss is not on PATH after npm install; see npm prefix --global"
 fi
+
+# Linters live apart from Odoo (see requirements-lint.txt).
+"$ROOT/scripts/setup_lint.sh"
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 "$ROOT/scripts/pg.sh"

@@ -6,6 +6,8 @@
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
     "license": "LGPL-3",
+    "development_status": "Beta",
+    "maintainers": ["crm-suite"],
     "depends": ["crm_deal_ledger", "crm_b2b_cpq"],
     "data": [
         "report/crm_deal_ledger_line_views.xml",

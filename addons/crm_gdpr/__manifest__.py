@@ -5,6 +5,8 @@
     "category": "Sales/CRM",
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
+    "development_status": "Beta",
+    "maintainers": ["crm-suite"],
     "license": "LGPL-3",
     # account: erasure keeps posted invoices, their totals and hashes, and the legal-retention
     # hold is counted from the last posted invoice; the access archive lists invoices.

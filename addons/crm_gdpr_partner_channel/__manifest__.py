@@ -5,6 +5,8 @@
     "category": "Hidden",
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
+    "development_status": "Beta",
+    "maintainers": ["crm-suite"],
     "license": "LGPL-3",
     "depends": ["crm_gdpr", "crm_partner_channel"],
     "data": [

@@ -5,6 +5,8 @@
     "category": "Hidden",
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
+    "development_status": "Beta",
+    "maintainers": ["crm-suite"],
     "license": "LGPL-3",
     "depends": ["crm_global", "crm_b2b_cpq", "crm_deal_ledger"],
     "data": [

@@ -5,6 +5,8 @@
     "category": "Sales/CRM",
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",
+    "development_status": "Beta",
+    "maintainers": ["crm-suite"],
     "license": "LGPL-3",
     "depends": ["website_crm_partner_assign", "portal"],
     "external_dependencies": {

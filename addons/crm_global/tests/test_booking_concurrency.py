@@ -111,6 +111,9 @@ class TestBookingConcurrency(BaseCase):
 
     def _book_in_thread(self, link_id, barrier, results):
         with self.registry.cursor() as cr:
+            # Under odoo-bin the main thread holds Registry._lock while tests run: a new
+            # Environment must not look the registry up again (Registry(dbname)) from a thread.
+            cr.transaction = api.Transaction(self.registry)
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             link = env["crm.booking.link"].browse(link_id)
             link._crm_free_slots()  # both read the slot as free before either books
