@@ -8,6 +8,7 @@ from . import cpq_config_rule
 from . import cpq_committee_member
 from . import sale_order
 from . import sale_order_revision
+from . import sale_order_policy
 from . import sale_order_approval
 from . import sale_order_configuration
 from . import sale_order_line

@@ -21,6 +21,7 @@ BUILD_UP_FIELDS = {
     "cpq_list_price",
     "cpq_rule_price",
     "cpq_system_price",
+    "cpq_exact_price",
     "cpq_system_discount",
     "cpq_list_amount",
     "cpq_rule_amount",
@@ -44,12 +45,31 @@ CPQ_PRICING_FIELDS = (
     "cpq_list_price",
     "cpq_rule_price",
     "cpq_system_price",
+    "cpq_exact_price",
     "cpq_system_discount",
 )
 
-# Marks the lines changed by a write of their order, which re-checks the order itself once done.
-# An object, so that no RPC context (JSON) can carry it.
-_IN_ORDER_WRITE = object()
+
+class _OrderWrite:
+    """Marks the line changes made by a write (or create) of orders, which re-check those
+    orders themselves once done. Only the lines of these orders leave their re-check to them:
+    a line of another order changed through their one2many (`(1, line_of_B, ...)`) re-checks
+    its own order. An object, so that no RPC context (JSON) can carry it.
+
+    :param order_ids: ids of the orders written, or None for orders being created (whose
+        new lines are created by that create; existing lines it writes belong to others)
+    """
+
+    __slots__ = ("order_ids",)
+
+    def __init__(self, order_ids):
+        self.order_ids = frozenset(order_ids) if order_ids is not None else None
+
+    def others(self, orders, creating):
+        """The orders among `orders` that the write or create marked does not re-check."""
+        if self.order_ids is None:
+            return orders.browse() if creating else orders
+        return orders.filtered(lambda order: order.id not in self.order_ids)
 
 
 class SaleOrderLine(models.Model):
@@ -134,6 +154,16 @@ class SaleOrderLine(models.Model):
         help="The unit price pricing proposes, tiers included, as it would stand on an "
         "untouched line.",
     )
+    cpq_exact_price = fields.Float(
+        string="Exact Proposed Unit Price",
+        compute="_compute_cpq_pricing",
+        store=True,
+        precompute=True,
+        help="The proposed unit price before it is rounded to the unit price's decimals (a "
+        "graduated or block average, a price converted into a three-decimal currency). While "
+        "the line keeps the proposed price, its amounts are computed from this one, so that "
+        "they are exactly what the tier table and the currency say.",
+    )
     cpq_system_discount = fields.Float(
         string="Proposed Discount (%)",
         digits="Discount",
@@ -176,6 +206,18 @@ class SaleOrderLine(models.Model):
         help="How far the line's price and discount go below what pricing proposes.",
     )
     cpq_tier_note = fields.Char(compute="_compute_cpq_tier_note", string="Tier Applied")
+    cpq_build_up_summary = fields.Char(
+        compute="_compute_cpq_build_up_summary",
+        string="Price Build-up",
+        help="List amount, then the pricelist or contract, the tier and the manual discount, "
+        "down to the net amount, and the margin.",
+    )
+    cpq_margin_note = fields.Char(
+        compute="_compute_cpq_build_up_summary",
+        string="Line Margin",
+        help='The line\'s margin in percent, or "no cost" when the product has no cost: '
+        "then the margin policy cannot judge the line.",
+    )
 
     # ------------------------------------------------------------------------------------------
     # Contract prices and pricelist rules, batched
@@ -285,9 +327,9 @@ class SaleOrderLine(models.Model):
             ):
                 line.pricelist_item_id = False
             else:
-                groups[(pricelist, line.order_id.date_order)] |= line
+                groups[(pricelist, line.order_id._cpq_pricing_datetime())] |= line
         for (pricelist, date), lines in groups.items():
-            rules = pricelist._get_applicable_rules(lines.product_id, date or fields.Datetime.now())
+            rules = pricelist._get_applicable_rules(lines.product_id, date)
             candidates = self._cpq_rule_index(rules)
             for line in lines:
                 product = line.product_id
@@ -356,7 +398,7 @@ class SaleOrderLine(models.Model):
                 price,
                 currency,
                 self.company_id or self.env.company,
-                self.order_id.date_order or fields.Datetime.now(),
+                self.order_id._cpq_pricing_datetime(),
                 round=False,
             )
         return self.product_id.uom_id._compute_price(price, self.product_uom)
@@ -390,6 +432,7 @@ class SaleOrderLine(models.Model):
             "cpq_list_price": 0.0,
             "cpq_rule_price": 0.0,
             "cpq_system_price": 0.0,
+            "cpq_exact_price": 0.0,
             "cpq_system_discount": 0.0,
         }
         for line in self:
@@ -397,7 +440,8 @@ class SaleOrderLine(models.Model):
                 line.update(line.with_company(line.company_id)._cpq_engine_pricing())
             elif line.combo_item_id and line.product_id:
                 line = line.with_company(line.company_id)
-                share = line._cpq_fiscal_price(line._get_display_price())
+                display_price = line._get_display_price()
+                share = line._cpq_fiscal_price(display_price)
                 line.update(
                     dict(
                         empty,
@@ -405,6 +449,7 @@ class SaleOrderLine(models.Model):
                         cpq_list_price=share,
                         cpq_rule_price=share,
                         cpq_system_price=share,
+                        cpq_exact_price=line._cpq_fiscal_price(display_price, rounded=False),
                     )
                 )
             else:
@@ -416,7 +461,7 @@ class SaleOrderLine(models.Model):
         self.ensure_one()
         item_model = self.env["product.pricelist.item"]
         currency = self.currency_id or self.order_id.currency_id or self.company_id.currency_id
-        date = self.order_id.date_order or fields.Datetime.now()
+        date = self.order_id._cpq_pricing_datetime()
         product = self.product_id.with_context(**self._get_product_price_context())
         qty = self.product_uom_qty or 1.0
         uom = self.product_uom or self.product_id.uom_id
@@ -455,25 +500,57 @@ class SaleOrderLine(models.Model):
             "cpq_list_price": self._cpq_fiscal_price(list_price),
             "cpq_rule_price": self._cpq_fiscal_price(rule_price),
             "cpq_system_price": self._cpq_fiscal_price(display_price),
+            "cpq_exact_price": self._cpq_fiscal_price(display_price, rounded=False),
             "cpq_system_discount": discount,
         }
 
-    def _cpq_fiscal_price(self, price):
+    def _cpq_fiscal_price(self, price, rounded=True):
         """The price as stock writes it in price_unit: adapted to price-included taxes mapped by
-        the fiscal position, rounded like the unit price."""
+        the fiscal position, rounded like the unit price (unless not `rounded`)."""
         product_taxes = self.product_id.taxes_id.filtered(
             lambda tax: tax.company_id == self.env.company
         )
         price = self.product_id._get_tax_included_unit_price_from_price(
             price, product_taxes=product_taxes, fiscal_position=self.order_id.fiscal_position_id
         )
+        if not rounded:
+            return price
         digits = self._fields["price_unit"].get_digits(self.env)[1]
         return float_round(price, precision_digits=digits)
+
+    def _cpq_exact_unit_price(self):
+        """The exact unit price the line's amounts are computed from, or None: only while the
+        line keeps the proposed price (rounded) and no discount, and the rounding lost
+        something."""
+        self.ensure_one()
+        exact = self.cpq_exact_price
+        if not exact or self.discount or self.cpq_system_discount:
+            return None
+        digits = self._fields["price_unit"].get_digits(self.env)[1]
+        if float_compare(self.price_unit, self.cpq_system_price, precision_digits=digits):
+            return None
+        if not float_compare(exact, self.price_unit, precision_digits=10):
+            return None
+        return exact
+
+    def _prepare_base_line_for_taxes_computation(self, **kwargs):
+        # Amounts from the exact proposed price: 101 units across graduated tiers cost exactly
+        # what the tier table says, a KWD price converted from dollars keeps its three decimals.
+        if "price_unit" not in kwargs and self.order_id:
+            exact = self._cpq_exact_unit_price()
+            if exact is not None:
+                kwargs["price_unit"] = exact
+        return super()._prepare_base_line_for_taxes_computation(**kwargs)
+
+    @api.depends("cpq_exact_price", "cpq_system_price", "cpq_system_discount")
+    def _compute_amount(self):
+        return super()._compute_amount()
 
     @api.depends(
         "cpq_list_price",
         "cpq_rule_price",
         "cpq_system_price",
+        "cpq_exact_price",
         "cpq_system_discount",
         "cpq_tier_id",
         "price_unit",
@@ -502,6 +579,9 @@ class SaleOrderLine(models.Model):
             system_discount = float_round(line.cpq_system_discount, discount_digits)
             system_net_price = line.cpq_system_price * (1 - system_discount / 100)
             net_price = line.price_unit * (1 - line.discount / 100)
+            exact = line._cpq_exact_unit_price()
+            if exact is not None:
+                system_net_price = net_price = exact
             list_amount = currency.round(qty * line.cpq_list_price)
             system_amount = currency.round(qty * system_net_price)
             # Without a tier, the agreed and proposed prices are the same price: any unit
@@ -531,6 +611,69 @@ class SaleOrderLine(models.Model):
     def _compute_cpq_tier_note(self):
         for line in self:
             line.cpq_tier_note = line._cpq_describe_tiers() or False
+
+    def _cpq_has_no_cost(self):
+        """A product line whose product has no cost: its margin says nothing."""
+        self.ensure_one()
+        return bool(
+            self.product_id
+            and not self.display_type
+            and self.currency_id.is_zero(self.purchase_price)
+            and self.currency_id.is_zero(self._cpq_product_cost())
+        )
+
+    @api.depends_context("lang")
+    @api.depends(
+        "cpq_list_amount",
+        "cpq_rule_amount",
+        "cpq_tier_amount",
+        "cpq_manual_amount",
+        "cpq_price_source",
+        "price_subtotal",
+        "purchase_price",
+        "margin_percent",
+        "currency_id",
+    )
+    def _compute_cpq_build_up_summary(self):
+        _ = self.env._
+        for line in self:
+            currency = line.currency_id or line.order_id.currency_id
+            if not line.product_id or line.display_type or not currency:
+                line.cpq_build_up_summary = line.cpq_margin_note = False
+                continue
+            if line._cpq_has_no_cost():
+                margin = _("no cost")
+            else:
+                margin = "%s%%" % formatLang(self.env, line.margin_percent * 100, digits=1)
+            line.cpq_margin_note = margin
+            if not line.cpq_price_source:
+                line.cpq_build_up_summary = False
+                continue
+
+            def amount(value, currency=currency):
+                return format_amount(self.env, value, currency)
+
+            steps = [_("List %(amount)s", amount=amount(line.cpq_list_amount))]
+            source = dict(self._fields["cpq_price_source"]._description_selection(self.env))
+            if not currency.is_zero(line.cpq_rule_amount):
+                steps.append(
+                    "%s %s" % (source[line.cpq_price_source], amount(line.cpq_rule_amount))
+                )
+            if not currency.is_zero(line.cpq_tier_amount):
+                steps.append(_("Tier %(amount)s", amount=amount(line.cpq_tier_amount)))
+            if not currency.is_zero(line.cpq_manual_amount):
+                steps.append(
+                    _(
+                        "Discount %(amount)s (%(percent)s%%)",
+                        amount=amount(line.cpq_manual_amount),
+                        percent=formatLang(self.env, line.cpq_manual_discount, digits=1),
+                    )
+                )
+            steps.append(_("Net %(amount)s", amount=amount(line.price_subtotal)))
+            line.cpq_build_up_summary = "%s · %s" % (
+                " → ".join(steps),
+                _("margin %(margin)s", margin=margin),
+            )
 
     def _cpq_describe_tiers(self):
         self.ensure_one()
@@ -670,9 +813,20 @@ class SaleOrderLine(models.Model):
         if touched and not self.env.su:
             self.env["sale.order"]._cpq_raise_protected(touched)
 
-    def _cpq_order_recheck(self, orders):
-        if self.env.context.get("cpq_in_order_write") is not _IN_ORDER_WRITE:
-            orders._cpq_after_change()
+    @api.model
+    def default_get(self, fields_list):
+        # No default (context key or ir.default) sets the price build-up: pricing computes it.
+        defaults = super().default_get(fields_list)
+        if not self.env.su:
+            for fname in BUILD_UP_FIELDS & set(defaults):
+                del defaults[fname]
+        return defaults
+
+    def _cpq_order_recheck(self, orders, creating=False):
+        marker = self.env.context.get("cpq_in_order_write")
+        if isinstance(marker, _OrderWrite):
+            orders = marker.others(orders, creating)
+        orders._cpq_after_change()
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -680,7 +834,7 @@ class SaleOrderLine(models.Model):
         order_ids = {vals["order_id"] for vals in vals_list if vals.get("order_id")}
         self.env["sale.order"].browse(order_ids)._cpq_check_frozen({"order_line"})
         lines = super().create(vals_list)
-        self._cpq_order_recheck(lines.order_id)
+        self._cpq_order_recheck(lines.order_id, creating=True)
         return lines
 
     def write(self, vals):
@@ -702,6 +856,6 @@ class SaleOrderLine(models.Model):
         return res
 
 
-def order_write_context():
-    """Context marking line changes made by a write of their order."""
-    return {"cpq_in_order_write": _IN_ORDER_WRITE}
+def order_write_context(orders):
+    """Context marking line changes made by a write of `orders` (None: by their create)."""
+    return {"cpq_in_order_write": _OrderWrite(orders.ids if orders is not None else None)}
