@@ -1,3 +1,5 @@
+from lxml import etree
+
 from odoo.fields import Command
 from odoo.tests import Form, tagged
 
@@ -41,7 +43,10 @@ class TestQuoteDisplay(CpqCommon):
         self.assertEqual(quote.order_line.cpq_manual_discount, 20.0)
         self.assertEqual(quote.approval_state, "to_approve")
         arch = quote.with_user(self.salesman).get_views([(False, "form")])["views"]["form"]
-        self.assertIn('name="cpq_manual_discount"', arch["arch"])
+        column = etree.fromstring(arch["arch"]).xpath(
+            "//field[@name='order_line']//list/field[@name='cpq_manual_discount']"
+        )
+        self.assertEqual(column[0].get("optional"), "show")
 
     def test_opportunity_counts_current_versions_only(self):
         lead = self.env["crm.lead"].create(
