@@ -458,7 +458,7 @@ class TestDealPath(DealLedgerCommon):
         # The customer wants twelve gateways: version 2 of the quotation.
         action = quote.action_cpq_new_revision()
         revision = Order.browse(action["res_id"])
-        self.assertEqual(revision.revision_number, 1)
+        self.assertEqual(revision.cpq_revision_number, 1)
         self.assertEqual(revision.name, f"{quote.name}-R1")
         self.assertEqual(revision.cpq_version_ids, quote | revision)
         self.assertEqual(quote.superseded_by_id, revision)

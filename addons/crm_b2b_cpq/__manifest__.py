@@ -1,7 +1,7 @@
 {
     "name": "CRM B2B CPQ",
     "summary": "Configure, price, approve and version B2B quotes from the opportunity",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "author": "CRM Suite",
     "website": "https://github.com/crm-suite/crm-suite",

@@ -8,9 +8,13 @@ from . import cpq_config_rule
 from . import cpq_committee_member
 from . import sale_order
 from . import sale_order_revision
+from . import sale_order_policy
 from . import sale_order_approval
 from . import sale_order_configuration
 from . import sale_order_line
+from . import sale_order_line_pricing
+from . import sale_order_line_build_up
+from . import sale_order_line_bundle
 from . import crm_lead
 from . import payment_transaction
 from . import ir_actions_report

@@ -85,14 +85,55 @@ class CpqDiscountPolicy(models.Model):
                     )
                 )
 
+    def write(self, vals):
+        res = super().write(vals)
+        if {"max_discount", "min_margin", "team_id", "company_id", "active"} & set(vals):
+            # Open quotations are judged again against the policy as it is now (asked by the
+            # system: the manager who changed the policy may approve).
+            orders = (
+                self.env["sale.order"]
+                .sudo()
+                .search(
+                    [("state", "in", ("draft", "sent")), ("company_id", "in", self.company_id.ids)]
+                )
+            )
+            orders._cpq_after_change()
+        return res
+
     @api.model
     def _policies_for(self, orders):
-        """The policy of each order: its team's, else its company's default. One query."""
+        """The policy that judges each order: the strictest of the policies of its team and
+        of the teams its salesperson belongs to (member or leader), each team without its own
+        policy falling back to its company's default, and the company's default for a
+        salesperson in no team. The person judged chooses none of these: moving a quotation
+        to a team with a laxer policy loosens nothing. Strictest: the lowest maximum discount,
+        then the highest minimum margin. Few queries for all the orders."""
         policies = self.search([("company_id", "in", orders.company_id.ids)], order="team_id, id")
         by_scope = {(p.company_id.id, p.team_id.id): p for p in policies}
-        return {
-            order: by_scope.get((order.company_id.id, order.team_id.id))
-            or by_scope.get((order.company_id.id, False))
-            or self
-            for order in orders
+        users = orders.user_id.sudo()
+        led = self.env["crm.team"].sudo().search([("user_id", "in", users.ids)])
+        teams_of = {
+            user: user.crm_team_ids | led.filtered(lambda t, u=user: t.user_id == u)
+            for user in users
         }
+        result = {}
+        for order in orders:
+            company = order.company_id
+
+            def policy_of(team, company=company):
+                return by_scope.get((company.id, team.id)) or by_scope.get((company.id, False))
+
+            user_teams = teams_of.get(order.user_id.sudo(), self.env["crm.team"]).filtered(
+                lambda t, company=company: t.company_id in (company, self.env["res.company"])
+            )
+            candidates = [policy_of(order.team_id)] if order.team_id else []
+            candidates += [policy_of(team) for team in user_teams]
+            if not user_teams:
+                candidates.append(by_scope.get((company.id, False)))
+            candidates = [p for p in candidates if p]
+            result[order] = (
+                min(candidates, key=lambda p: (p.max_discount, -p.min_margin, p.id))
+                if candidates
+                else self
+            )
+        return result

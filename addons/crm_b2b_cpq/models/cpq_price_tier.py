@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_amount, formatLang
 
 
 class CpqPriceTier(models.Model):
@@ -65,29 +66,39 @@ class CpqPriceTier(models.Model):
                 raise ValidationError(
                     self.env._(
                         "The tier discount must be between 0 and 100%% (tier from %(qty)s).",
-                        qty=tier.min_quantity,
+                        qty=tier._cpq_format_qty(),
                     )
                 )
             if tier.compute_price == "fixed" and tier.fixed_price < 0:
                 raise ValidationError(
                     self.env._(
                         "A tier price cannot be negative (tier from %(qty)s).",
-                        qty=tier.min_quantity,
+                        qty=tier._cpq_format_qty(),
                     )
                 )
 
+    def _cpq_format_qty(self):
+        self.ensure_one()
+        if self.min_quantity == int(self.min_quantity):
+            return formatLang(self.env, self.min_quantity, digits=0)
+        return formatLang(self.env, self.min_quantity, dp="Product Unit of Measure")
+
+    @api.depends_context("lang")
     @api.depends("min_quantity", "compute_price", "percent_discount", "fixed_price")
     def _compute_display_name(self):
         for tier in self:
             if tier.compute_price == "percentage":
                 tier.display_name = self.env._(
                     "From %(qty)s: %(discount)s%% off",
-                    qty=tier.min_quantity,
-                    discount=tier.percent_discount,
+                    qty=tier._cpq_format_qty(),
+                    discount=formatLang(self.env, tier.percent_discount, digits=2),
                 )
             else:
+                currency = tier.currency_id or self.env.company.currency_id
                 tier.display_name = self.env._(
-                    "From %(qty)s: %(price)s", qty=tier.min_quantity, price=tier.fixed_price
+                    "From %(qty)s: %(price)s",
+                    qty=tier._cpq_format_qty(),
+                    price=format_amount(self.env, tier.fixed_price, currency),
                 )
 
     def _unit_price(self, rule_price, currency, date):

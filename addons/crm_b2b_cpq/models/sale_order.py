@@ -132,12 +132,38 @@ class SaleOrder(models.Model):
             "reference",
         }
 
+    @api.model
+    def default_get(self, fields_list):
+        """Defaults never set what only checked actions write: a `default_*` context key or a
+        personal or company default (`ir.default`, applied inside stock `create`, after the
+        check of the values) falls back to the field's own default."""
+        defaults = super().default_get(fields_list)
+        if not self.env.su:
+            for fname in self._cpq_protected_fields() & set(defaults):
+                field = self._fields[fname]
+                if field.default:
+                    defaults[fname] = field.convert_to_write(
+                        field.convert_to_cache(field.default(self), self), self
+                    )
+                else:
+                    del defaults[fname]
+        return defaults
+
+    @api.model
+    def _cpq_confirmation_date(self, vals):
+        """A confirmation, whatever its path (stock's button, or the state written directly),
+        dates the order: it is priced and judged at that date (stock's button does the same)."""
+        if vals.get("state") == "sale" and "date_order" not in vals:
+            vals["date_order"] = fields.Datetime.now()
+
     @api.model_create_multi
     def create(self, vals_list):
         self._cpq_check_protected_write(vals_list)
+        for vals in vals_list:
+            self._cpq_confirmation_date(vals)
         # Lines created with their order leave the re-check to the order, once complete.
         orders = (
-            super(SaleOrder, self.with_context(**order_write_context()))
+            super(SaleOrder, self.with_context(**order_write_context(None)))
             .create(vals_list)
             .with_env(self.env)
         )
@@ -146,8 +172,11 @@ class SaleOrder(models.Model):
 
     def write(self, vals):
         self._cpq_check_protected_write([vals])
+        if vals.get("state") == "sale" and "date_order" not in vals:
+            vals = dict(vals)
+            self._cpq_confirmation_date(vals)
         self._cpq_check_frozen(set(vals))
-        res = super(SaleOrder, self.with_context(**order_write_context())).write(vals)
+        res = super(SaleOrder, self.with_context(**order_write_context(self))).write(vals)
         if not set(vals) <= self._cpq_passive_fields():
             self._cpq_after_change()
         return res
@@ -163,14 +192,44 @@ class SaleOrder(models.Model):
         self._cpq_after_change()
         return res
 
-    def _cpq_pricing_date(self):
-        """The order date as a calendar date where the customer is: contract validity dates
-        are the customer's dates."""
+    def _cpq_pricing_datetime(self):
+        """When the quotation is priced: its date. A backdated quotation shows the prices of
+        its date, but cannot be sent nor confirmed with prices no longer valid today (see
+        `_cpq_lines_priced_on_a_past_date`), and any confirmation dates the order (see
+        `_cpq_confirmation_date`): it is priced and judged at the confirmation date."""
+        self.ensure_one()
+        return self.date_order or fields.Datetime.now()
+
+    def _cpq_pricing_date(self, at=None):
+        """The pricing date (or `at`) as a calendar date where the customer is: contract
+        validity dates are the customer's dates."""
         self.ensure_one()
         tz = self.partner_id.tz or self.user_id.tz or self.env.user.tz or "UTC"
         return fields.Datetime.context_timestamp(
-            self.with_context(tz=tz), self.date_order or fields.Datetime.now()
+            self.with_context(tz=tz), at or self._cpq_pricing_datetime()
         ).date()
+
+    def _cpq_lines_priced_on_a_past_date(self):
+        """Lines whose contract price or pricelist rule was valid on the quotation's date but is
+        not any more: confirmation prices at today's date (stock resets the order date), so a
+        backdated quotation revives no expired price."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        today = self._cpq_pricing_date(at=now)
+        stale = self.env["sale.order.line"]
+        for line in self.order_line._cpq_priced_by_engine():
+            contract = line.cpq_contract_price_id.sudo()
+            rule = line.cpq_price_rule_id.sudo()
+            contract_expired = contract and not contract._applies_to(
+                line.product_id, line._cpq_qty_in_product_uom(), today, line.company_id
+            )
+            rule_expired = rule and (
+                (rule.date_start and rule.date_start > now)
+                or (rule.date_end and rule.date_end < now)
+            )
+            if contract_expired or rule_expired:
+                stale |= line
+        return stale
 
     def _cpq_check_frozen(self, fnames):
         """Hook: refuse writes on frozen versions (see sale_order_revision)."""
@@ -193,6 +252,19 @@ class SaleOrder(models.Model):
         quotation now; empty when it can."""
         self.ensure_one()
         reasons = []
+        if action in ("send", "sign", "confirm") and self.state in ("draft", "sent"):
+            stale = self._cpq_lines_priced_on_a_past_date()
+            if stale:
+                labels = self.order_line._cpq_line_labels()
+                reasons.append(
+                    self.env._(
+                        "Quotation %(name)s: the price of %(lines)s was valid on the quotation "
+                        "date, not today. Set the quotation date to today and update the prices "
+                        "first.",
+                        name=self.name,
+                        lines=", ".join(labels[line] for line in stale),
+                    )
+                )
         if action in ("send", "sign", "pay", "confirm") and self.is_expired:
             reasons.append(
                 self.env._(

@@ -54,33 +54,16 @@ class SaleOrder(models.Model):
         help="Margin when the approval was decided; an approval covers down to it.",
     )
     approval_rejection_reason = fields.Text(string="Rejection Reason", copy=False, readonly=True)
-    cpq_max_discount = fields.Float(
-        string="Highest Line Discount (%)",
-        digits=(16, 2),
-        compute="_compute_cpq_max_discount",
-        store=True,
-        help="The highest manual discount of the lines, against the price the pricelist, tiers "
-        "and contract give.",
+    approval_max_amount = fields.Monetary(
+        string="Approved Discount Amount",
+        currency_field="approval_currency_id",
+        copy=False,
+        readonly=True,
+        help="Discount given, as an amount, when the approval was decided; an approval of a "
+        "discount beyond the policy covers up to it.",
     )
-    cpq_policy_id = fields.Many2one(
-        "cpq.discount.policy", string="Discount Policy", compute="_compute_cpq_policy_id"
-    )
+    approval_currency_id = fields.Many2one("res.currency", copy=False, readonly=True)
     cpq_can_approve = fields.Boolean(compute="_compute_cpq_can_approve", string="Can Approve")
-
-    @api.depends(
-        "order_line.cpq_manual_discount", "order_line.display_type", "order_line.is_downpayment"
-    )
-    def _compute_cpq_max_discount(self):
-        for order in self:
-            order.cpq_max_discount = max(
-                [0.0] + order.order_line._cpq_policy_lines().mapped("cpq_manual_discount")
-            )
-
-    @api.depends("team_id", "company_id")
-    def _compute_cpq_policy_id(self):
-        policies = self.env["cpq.discount.policy"].sudo()._policies_for(self)
-        for order in self:
-            order.cpq_policy_id = policies[order].with_env(self.env)
 
     @api.depends_context("uid")
     @api.depends("approval_state", "user_id", "approval_requested_by_id", "cpq_policy_id")
@@ -99,88 +82,17 @@ class SaleOrder(models.Model):
             "approval_decided_on",
             "approval_max_discount",
             "approval_min_margin",
+            "approval_max_amount",
+            "approval_currency_id",
             "approval_rejection_reason",
             "cpq_max_discount",
+            "cpq_discount_amount",
+            "cpq_proposed_amount",
         }
 
     # ------------------------------------------------------------------------------------------
-    # Measure against the policy
+    # Keeping the approval in line with the quotation (the judgement is in sale_order_policy)
     # ------------------------------------------------------------------------------------------
-
-    def _cpq_margin_percent(self):
-        """The quotation's margin in percent, or None when there is nothing to measure.
-
-        The margin of sale_margin, except that a line's cost (editable on the line) never counts
-        below the product's own cost: lowering it cannot bring a quotation within policy."""
-        self.ensure_one()
-        if float_compare(self.amount_untaxed, 0, precision_digits=6) <= 0:
-            return None
-        margin = self.margin
-        for line in self.order_line._cpq_policy_lines():
-            product_cost = line._cpq_product_cost()
-            if line.purchase_price < product_cost:
-                margin -= (product_cost - line.purchase_price) * line.product_uom_qty
-        return margin / self.amount_untaxed * 100
-
-    def _cpq_policy_evaluation(self):
-        """How this quotation stands against its policy now.
-
-        :returns: dict(discount, margin, outside: bool, reasons: [str], within_approval: bool)
-        """
-        self.ensure_one()
-        _ = self.env._
-
-        def pct(value):
-            return formatLang(self.env, value, digits=2)
-
-        policy = self.cpq_policy_id
-        discount = self.cpq_max_discount
-        margin = self._cpq_margin_percent()
-        reasons = []
-        if policy:
-            labels = self.order_line._cpq_line_labels()
-            over = self.order_line._cpq_policy_lines().filtered(
-                lambda line: float_compare(line.cpq_manual_discount, policy.max_discount, 2) > 0
-            )
-            if over:
-                over_lines = [
-                    _("%(line)s at %(discount)s%%", line=labels[line], discount=pct(d))
-                    for line, d in ((line, line.cpq_manual_discount) for line in over)
-                ]
-                reasons.append(
-                    _(
-                        "Discount above the %(max)s%% allowed by %(policy)s: %(lines)s.",
-                        max=pct(policy.max_discount),
-                        policy=policy.name,
-                        lines=", ".join(over_lines),
-                    )
-                )
-            if margin is not None and float_compare(margin, policy.min_margin, 2) < 0:
-                reasons.append(
-                    _(
-                        "Margin %(margin)s%% below the %(min)s%% minimum of %(policy)s.",
-                        margin=pct(margin),
-                        min=pct(policy.min_margin),
-                        policy=policy.name,
-                    )
-                )
-        within_approval = bool(
-            self.approval_state == "approved"
-            and policy
-            and float_compare(discount, max(policy.max_discount, self.approval_max_discount), 2)
-            <= 0
-            and (
-                margin is None
-                or float_compare(margin, min(policy.min_margin, self.approval_min_margin), 2) >= 0
-            )
-        )
-        return {
-            "discount": discount,
-            "margin": margin,
-            "outside": bool(reasons),
-            "reasons": reasons,
-            "within_approval": within_approval,
-        }
 
     def _cpq_after_change(self):
         res = super()._cpq_after_change()
@@ -219,6 +131,8 @@ class SaleOrder(models.Model):
         margin = evaluation["margin"]
         return bool(
             float_compare(evaluation["discount"], self.approval_max_discount, 2)
+            or self.approval_currency_id != self.currency_id
+            or self.currency_id.compare_amounts(evaluation["amount"], self.approval_max_amount)
             or (margin is not None and float_compare(margin, self.approval_min_margin, 2))
         )
 
@@ -229,6 +143,8 @@ class SaleOrder(models.Model):
                 "approval_reason": False,
                 "approval_requested_by_id": False,
                 "approval_max_discount": 0.0,
+                "approval_max_amount": 0.0,
+                "approval_currency_id": False,
                 "approval_min_margin": 0.0,
             }
         )
@@ -253,6 +169,8 @@ class SaleOrder(models.Model):
                 "approval_decided_on": False,
                 "approval_rejection_reason": False,
                 "approval_max_discount": 0.0,
+                "approval_max_amount": 0.0,
+                "approval_currency_id": False,
                 "approval_min_margin": 0.0,
             }
         )
@@ -333,6 +251,8 @@ class SaleOrder(models.Model):
                     "approval_decided_by_id": self.env.user.id,
                     "approval_decided_on": fields.Datetime.now(),
                     "approval_max_discount": evaluation["discount"],
+                    "approval_max_amount": evaluation["amount"],
+                    "approval_currency_id": order.currency_id.id,
                     "approval_min_margin": margin if margin is not None else 0.0,
                     "approval_rejection_reason": False,
                 }
@@ -340,10 +260,13 @@ class SaleOrder(models.Model):
             order._cpq_close_activities(self.env._("Approved"))
             order.message_post(
                 body=self.env._(
-                    "Approved by %(user)s: up to %(discount)s%% discount and down to "
-                    "%(margin)s%% margin.",
+                    "Approved by %(user)s: up to %(discount)s%% discount (%(amount)s in all) "
+                    "and down to %(margin)s%% margin.",
                     user=self.env.user.name,
                     discount=formatLang(self.env, evaluation["discount"], digits=2),
+                    amount=formatLang(
+                        self.env, evaluation["amount"], currency_obj=order.currency_id
+                    ),
                     margin=formatLang(self.env, margin, digits=2) if margin is not None else "-",
                 ),
                 subtype_xmlid="mail.mt_note",
@@ -367,6 +290,8 @@ class SaleOrder(models.Model):
                     "approval_rejection_reason": reason,
                     # What was rejected: a change of these figures asks again.
                     "approval_max_discount": evaluation["discount"],
+                    "approval_max_amount": evaluation["amount"],
+                    "approval_currency_id": order.currency_id.id,
                     "approval_min_margin": margin if margin is not None else 0.0,
                 }
             )
@@ -420,4 +345,16 @@ class SaleOrder(models.Model):
                     reason=self.approval_rejection_reason,
                 )
             )
+        elif self.state in ("draft", "sent") and self.id and not self.superseded_by_id:
+            # Whatever the recorded state says, the quotation as it is now decides.
+            evaluation = self._cpq_policy_evaluation()
+            if evaluation["outside"] and not evaluation["within_approval"]:
+                reasons.append(
+                    self.env._(
+                        "Quotation %(name)s is outside its discount policy (%(why)s) and needs "
+                        "an approval first.",
+                        name=self.name,
+                        why=" ".join(evaluation["reasons"]),
+                    )
+                )
         return reasons

@@ -15,7 +15,7 @@ class SaleOrder(models.Model):
 
     _inherit = "sale.order"
 
-    revision_number = fields.Integer(
+    cpq_revision_number = fields.Integer(
         string="Revision", default=0, copy=False, readonly=True, index=True
     )
     revision_origin_id = fields.Many2one(
@@ -65,7 +65,7 @@ class SaleOrder(models.Model):
         roots = saved.mapped(lambda order: order.revision_origin_id or order)
         family = self.search(
             ["|", ("id", "in", roots.ids), ("revision_origin_id", "in", roots.ids)],
-            order="revision_number, id",
+            order="cpq_revision_number, id",
         )
         by_root = {}
         for version in family:
@@ -79,7 +79,7 @@ class SaleOrder(models.Model):
 
     def _cpq_protected_fields(self):
         return super()._cpq_protected_fields() | {
-            "revision_number",
+            "cpq_revision_number",
             "revision_origin_id",
             "revision_previous_id",
             "superseded_by_id",
@@ -147,13 +147,13 @@ class SaleOrder(models.Model):
             )
         self.check_access("write")
         origin = self.revision_origin_id or self
-        number = max(self.cpq_version_ids.mapped("revision_number") + [0]) + 1
+        number = max(self.cpq_version_ids.mapped("cpq_revision_number") + [0]) + 1
         revision = self.copy({"name": f"{origin.name}-R{number}", "origin": self.origin})
         # Checked above: the user may write this quotation. The links are set in sudo mode
         # because users never write them directly.
         revision.sudo().write(
             {
-                "revision_number": number,
+                "cpq_revision_number": number,
                 "revision_origin_id": origin.id,
                 "revision_previous_id": self.id,
             }

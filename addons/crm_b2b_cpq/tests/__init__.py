@@ -7,3 +7,6 @@ from . import test_committee
 from . import test_portal
 from . import test_report
 from . import test_schema
+from . import test_approval_paths
+from . import test_approval_property
+from . import test_quote_display

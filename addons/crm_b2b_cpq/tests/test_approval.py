@@ -312,18 +312,22 @@ class TestApproval(CpqCommon):
     def test_changes_within_the_approval_keep_it(self):
         quote = self._discounted_quote(20.0)
         quote.with_user(self.approver).action_cpq_approve()
+        # Approved: 20% on 20 licences, 400.00 of discount.
+        self.assertEqual(quote.approval_max_amount, 400.0)
         line = quote.order_line[0].with_user(self.salesman)
         line.discount = 15.0
         self.assertEqual(quote.approval_state, "approved")
-        line.product_uom_qty = 35
+        line.product_uom_qty = 25
         self.assertEqual(quote.approval_state, "approved")
         quote.with_user(self.salesman).write(
-            {"order_line": [Command.create({"product_id": self.support.id, "discount": 20.0})]}
+            {"order_line": [Command.create({"product_id": self.support.id, "discount": 2.0})]}
         )
         self.assertEqual(quote.approval_state, "approved")
+        line.product_uom_qty = 20
         line.discount = 20.0
-        self.assertEqual(quote.approval_state, "approved")
-        self.assertEqual(quote.approval_decided_by_id, self.approver)
+        self.assertEqual(quote.cpq_discount_amount, 424.0)
+        self.assertEqual(quote.approval_state, "to_approve")
+        self.assertIn("withdrawn", quote.message_ids[0].body)
 
     def test_changes_further_out_withdraw_it(self):
         quote = self._discounted_quote(20.0)

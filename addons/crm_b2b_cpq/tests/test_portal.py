@@ -133,8 +133,10 @@ class TestPortal(CpqCommon, HttpCase):
     # -- Approval on the portal ----------------------------------------------------------------
 
     def _sent_then_discounted(self):
-        quote = self._sent_quote((self.licence, 10), (self.support, 1))
-        quote.order_line[0].with_user(self.salesman).discount = 25.0
+        # A sent quotation cannot itself go beyond its approval (see test_approval_paths); a
+        # policy tightened after it was sent puts it under review.
+        quote = self._sent_quote((self.licence, 10, {"discount": 8.0}), (self.support, 1))
+        self.policy.max_discount = 5.0
         self.assertEqual(quote.approval_state, "to_approve")
         self.assertEqual(quote.state, "sent")
         return quote

@@ -72,6 +72,29 @@ class TestQuantityTiers(CpqCommon):
         self.assertFalse(lines[3].cpq_tier_id)
         self.assertEqual(lines[5].cpq_tier_id.min_quantity, 50)
 
+    def test_graduated_total_is_exact(self):
+        # 100 units at 10.00 and the 101st at 9.00: 1,009.00, though 1009 / 101 = 9.990099...
+        self._tiered_rule(self.licence, "graduated", [(101, 9.0)], fixed_price=10.0)
+        line = self._prices(self.licence, [101])
+        self.assertEqual(line.price_unit, 9.99)
+        self.assertEqual(line.price_subtotal, 1009.0)
+        self.assertEqual(line.cpq_manual_amount, 0)
+        self.assertEqual(line.cpq_manual_discount, 0)
+        self.assertEqual(line.order_id.cpq_discount_amount, 0)
+        # A price the salesperson changes is theirs: its amounts follow the unit price shown.
+        line.price_unit = 9.5
+        self.assertEqual(line.price_subtotal, 959.5)
+
+    def test_block_total_is_exact(self):
+        # 499 units in blocks of 100: 5 blocks at 950.00 are 4,750.00 (4750 / 499 = 9.519...).
+        self._tiered_rule(
+            self.licence, "block", [(100, 950.0)], fixed_price=10.0, cpq_block_size=100
+        )
+        line = self._prices(self.licence, [499])
+        self.assertEqual(line.price_unit, 9.52)
+        self.assertEqual(line.price_subtotal, 4750.0)
+        self.assertEqual(line.order_id.amount_untaxed, 4750.0)
+
     def test_percentage_tiers_on_a_percentage_rule(self):
         item = self.env["product.pricelist.item"].create(
             {
@@ -275,6 +298,16 @@ class TestCurrencies(CpqCommon):
         for line in quote.order_line:
             for amount in (line.cpq_list_amount, line.cpq_tier_amount, line.price_subtotal):
                 self.assertEqual(amount, int(amount))
+
+    def test_kuwaiti_dinar_exact_without_changing_the_price_precision(self):
+        self.assertEqual(self.env["decimal.precision"].precision_get("Product Price"), 2)
+        quote = self._check_currency(self.kwd, 100 * 0.3071)
+        # 100 dollars are 30.710 dinars; 3% off is 29.7887: 9 units are 268.098 dinars exactly,
+        # not 9 x 29.79 = 268.110.
+        line = quote.order_line[0]
+        self.assertEqual(line.price_unit, 29.79)
+        self.assertEqual(line.price_subtotal, self.kwd.round(9 * 30.71 * 0.97))
+        self.assertEqual(line.price_subtotal, 268.098)
 
     def test_kuwaiti_dinar_with_three_decimals(self):
         # Where prices have three decimals, unit prices carry them too.

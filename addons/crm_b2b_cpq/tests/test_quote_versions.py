@@ -39,7 +39,7 @@ class TestQuoteVersions(CpqCommon):
         revision = self._revise(quote)
 
         self.assertEqual(revision.name, f"{quote.name}-R1")
-        self.assertEqual(revision.revision_number, 1)
+        self.assertEqual(revision.cpq_revision_number, 1)
         self.assertEqual(revision.revision_origin_id, quote)
         self.assertEqual(revision.revision_previous_id, quote)
         self.assertEqual(revision.state, "draft")
@@ -142,7 +142,7 @@ class TestQuoteVersions(CpqCommon):
         for values in (
             {"superseded_by_id": other.id},
             {"revision_origin_id": other.id},
-            {"revision_number": 7},
+            {"cpq_revision_number": 7},
             {"revision_previous_id": other.id},
         ):
             with self.assertRaises(AccessError):
@@ -159,7 +159,7 @@ class TestQuoteVersions(CpqCommon):
         duplicate = quote.copy()
         self.assertFalse(duplicate.revision_origin_id)
         self.assertFalse(duplicate.superseded_by_id)
-        self.assertEqual(duplicate.revision_number, 0)
+        self.assertEqual(duplicate.cpq_revision_number, 0)
         self.assertEqual(duplicate.state, "draft")
         self.assertEqual(duplicate.cpq_version_ids, duplicate)
 

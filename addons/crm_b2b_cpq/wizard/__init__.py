@@ -1,2 +1,3 @@
 from . import cpq_approval_reject_wizard
 from . import cpq_version_diff_wizard
+from . import portal_share

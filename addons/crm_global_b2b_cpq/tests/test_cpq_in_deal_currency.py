@@ -147,10 +147,12 @@ class TestCpqRulesInDealCurrency(GlobalCpqCommon):
         # The dollar contract price in dinars: 433.33 x 0.305 = 132.16565.
         self.assertEqual(line.cpq_price_source, "contract")
         self.assertEqual(line.price_unit, 132.166)
-        self.assertEqual(line.price_subtotal, 925.162)
+        # The amount comes from the exact contract price (CPQ's exact amounts), not from the
+        # unit price rounded: 7 x 132.16565 = 925.15955, 925.160 dinars.
+        self.assertEqual(line.price_subtotal, self.kwd.round(7 * 433.33 * 0.305))
+        self.assertEqual(line.price_subtotal, 925.16)
         self.assertEqual(line.cpq_list_price, 137.25)
         self.assertBuildUpAddsUp(line)
-        self.assertNotEqual(line.price_subtotal, round(line.price_subtotal, 2))
         self.assertEqual(quote.approval_state, "not_required")
 
         # The margin policy reads the same in dinars: (4500 - 3800) / 4500 = 15.56%.
