@@ -40,7 +40,10 @@ WORD = re.compile(
     r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">(.*?)</word>'
 )
 # The reports printed by this module, by XML id of their ir.actions.report.
-PRINTED_HERE = {"crm_gdpr.action_report_processing_register"}
+PRINTED_HERE = {
+    "crm_gdpr.action_report_processing_register",
+    "crm_gdpr.action_report_erasure_certificate",
+}
 RTL_LETTER = re.compile(r"[\u0590-\u06FF\uFB1D-\uFEFF]")
 PAGE = re.compile(r'<page width="([\d.]+)"')
 
@@ -231,6 +234,34 @@ class TestPdfReports(HttpCase):
                     self.assertGreater(heading[0][0], self.page_width / 2)
                 else:
                     self.assertLess(heading[0][2], self.page_width / 2)
+
+    def test_erasure_certificate_names_nobody(self):
+        self._system_fonts()
+        person = self.env["res.partner"].create(
+            {"name": "Noa Ben-Ami", "email": "noa.benami@example.co.il", "phone": "+972 3 555 0188"}
+        )
+        self.env["crm.lead"].create({"name": "Cold room for Noa", "partner_id": person.id})
+        request = self.env["crm.gdpr.request"].create(
+            {
+                "request_type": "erasure",
+                "partner_id": person.id,
+                "identity_method": "email",
+                "date_received": "2026-11-02",
+            }
+        )
+        request.action_verify_identity()
+        request.action_process()
+        cases = {"en_US": "Erasure certificate", "ar_001": None, "he_IL": None}
+        for lang, title in cases.items():
+            with self.subTest(lang=lang):
+                text, _words = self._pdf(
+                    "crm_gdpr.action_report_erasure_certificate", request, lang=lang
+                )
+                self.assertIn(request.name, text)
+                if title:
+                    self.assertIn(title, text)
+                for secret in ("Noa", "Ben-Ami", "noa.benami", "555 0188"):
+                    self.assertNotIn(secret, text)
 
     def test_every_report_of_the_suite_is_printed_here(self):
         ours = set(project_addons())
