@@ -122,7 +122,7 @@ class TestRightToLeftPages(HttpCase):
             groups="base.group_portal",
         )
         team = env["crm.team"].create({"name": "Middle East", "user_id": cls.manager.id})
-        env["cpq.discount.policy"].create(
+        policy = env["cpq.discount.policy"].create(
             {
                 "name": "Middle East policy",
                 "team_id": team.id,
@@ -162,10 +162,11 @@ class TestRightToLeftPages(HttpCase):
                 )
             )
 
-        # Sent to the customer, then given a discount beyond the policy: under review.
-        cls.quote_under_review = quote(5.0)
+        # Sent to the customer, then caught by a policy tightened since: under review (a sent
+        # quotation itself can no longer be changed beyond what was approved).
+        cls.quote_under_review = quote(8.0)
         cls.quote_under_review.action_quotation_sent()
-        cls.quote_under_review.order_line.with_user(cls.salesman).discount = 25.0
+        policy.max_discount = 5.0
         cls.quote_superseded = quote(0.0)
         cls.quote_superseded.action_quotation_sent()
         cls.quote_superseded.with_user(cls.salesman).action_cpq_new_revision()

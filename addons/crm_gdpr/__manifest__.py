@@ -11,6 +11,7 @@
     # account: erasure keeps posted invoices, their totals and hashes, and the legal-retention
     # hold is counted from the last posted invoice; the access archive lists invoices.
     "depends": ["crm", "mass_mailing_crm", "privacy_lookup", "portal", "account"],
+    "uninstall_hook": "uninstall_hook",
     "data": [
         "security/crm_gdpr_security.xml",
         "security/ir.model.access.csv",

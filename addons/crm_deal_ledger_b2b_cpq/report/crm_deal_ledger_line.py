@@ -9,7 +9,7 @@ class CrmDealLedgerLine(models.Model):
     counts the current version only; the version number says which one it is."""
 
     _inherit = "crm.deal.ledger.line"
-    _depends = frozendict({"sale.order": ["revision_number", "approval_state"]})
+    _depends = frozendict({"sale.order": ["cpq_revision_number", "approval_state"]})
 
     revision_number = fields.Integer(
         string="Quote Version",
@@ -32,6 +32,6 @@ class CrmDealLedgerLine(models.Model):
     def _ledger_extra_columns(self):
         return {
             **super()._ledger_extra_columns(),
-            "revision_number": ("integer", "so.revision_number"),
+            "revision_number": ("integer", "so.cpq_revision_number"),
             "approval_state": ("varchar", "so.approval_state"),
         }
