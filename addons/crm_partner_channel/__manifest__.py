@@ -21,6 +21,7 @@
         "data/mail_template_data.xml",
         "views/res_partner_grade_views.xml",
         "views/res_partner_views.xml",
+        "views/product_template_views.xml",
         "views/crm_channel_config_views.xml",
         "views/crm_channel_offer_views.xml",
         "views/crm_channel_registration_views.xml",
@@ -35,6 +36,9 @@
         "demo/crm_partner_channel_deals_demo.xml",
     ],
     "assets": {
+        "web.assets_frontend": [
+            "crm_partner_channel/static/src/js/channel_product_picker.js",
+        ],
         "web.assets_tests": [
             "crm_partner_channel/static/tests/tours/*.js",
         ],

@@ -6,7 +6,7 @@ from odoo.http import request
 
 from odoo.addons.website_crm_partner_assign.controllers.main import WebsiteAccount
 
-from ..models.crm_channel_registration import RegistrationInputError
+from ..models.crm_channel_registration import SEARCH_PRODUCTS_LIMIT, RegistrationInputError
 
 REGISTRATION_FIELDS = (
     "customer_name",
@@ -305,24 +305,39 @@ class ChannelPortal(WebsiteAccount):
         )
 
     def _channel_render_register(self, values=None, errors=None):
-        if not request.env.user.commercial_partner_id.grade_id:
-            raise AccessError(request.env._("Your company is not a channel partner yet."))
-        products = (
-            request.env["product.template"]
-            .sudo()
-            .search([("sale_ok", "=", True)], order="name", limit=500)
-        )
+        Registration = request.env["crm.channel.registration"]
+        Registration._channel_registrant()  # AccessError (403) for anyone else
+        values = values or {}
+        # the products chosen before an error, shown again (only those open to partners);
+        # the others are found with the search as the partner types (/my/channel/products)
+        products = Registration._channel_chosen_products(values.get("product_ids") or [])
         countries = request.env["res.country"].sudo().search([])
         return request.render(
             "crm_partner_channel.portal_channel_register",
             self._channel_values(
-                form=values or {},
+                form=values,
                 errors=errors or {},
                 products=products,
                 countries=countries,
                 page_name="channel_register",
             ),
         )
+
+    @http.route(
+        "/my/channel/products",
+        type="json",
+        auth="user",
+        methods=["POST"],
+        website=True,
+        readonly=True,
+    )
+    def portal_channel_products(self, term="", limit=None, **kw):
+        """Products of interest matching what the partner types (name or internal reference),
+        for the registration form's search; the same access decision as the form."""
+        Registration = request.env["crm.channel.registration"]
+        return {
+            "products": Registration._channel_search_products(term, limit or SEARCH_PRODUCTS_LIMIT)
+        }
 
     @http.route("/my/channel/register", type="http", auth="user", methods=["GET"], website=True)
     def portal_channel_register_form(self, **kw):

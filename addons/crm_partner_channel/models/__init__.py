@@ -18,3 +18,4 @@ from . import crm_lead_partner_work
 from . import crm_lead_routing
 from . import mail_message
 from . import mail_tracking_value
+from . import product_template

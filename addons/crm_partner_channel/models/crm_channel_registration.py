@@ -33,6 +33,25 @@ MAX_MATCHES_PER_TYPE = 5
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 _NOT_DIGIT = re.compile(r"\D")
 MAX_CANDIDATES = 200
+MAX_PRODUCTS = 50  # products of interest of one registration
+SEARCH_PRODUCTS_LIMIT = 20  # products the portal's search answers at most
+SEARCH_TERM_MAX = 100
+_MAX_ID = 2**31 - 1
+
+
+def _channel_ids(values):
+    """The set of record ids in ``values`` as a form submits them, or None when one of them
+    is not an id (text, zero, negative, beyond PostgreSQL's integers)."""
+    ids = set()
+    for value in values:
+        try:
+            record_id = int(str(value).strip())
+        except (TypeError, ValueError):
+            return None
+        if not 0 < record_id <= _MAX_ID:
+            return None
+        ids.add(record_id)
+    return ids
 
 
 def vat_key(vat):
@@ -209,18 +228,12 @@ class CrmChannelRegistration(models.Model):
         field) and creates nothing; good input creates the registration, checks it for
         conflicts and asks the vendor to review it. Returns the registration."""
         user = self.env.user
-        partner = user.commercial_partner_id
-        if not user.share or self.env.su:
-            raise AccessError(self.env._("Only partners register deals, from their portal."))
-        if not partner.grade_id:
-            raise AccessError(
-                self.env._("Your company is not a channel partner yet; contact your vendor.")
-            )
+        partner = self._channel_registrant()
         clean = self._channel_validate_input(values)
         registration = self.sudo().create(
             {
                 **clean,
-                "company_id": (partner.company_id or user.company_id).id,
+                "company_id": self._channel_registration_company(partner).id,
                 "partner_id": partner.id,
                 "user_id": user.id,
                 "date_submitted": fields.Datetime.now(),
@@ -229,6 +242,82 @@ class CrmChannelRegistration(models.Model):
         registration._channel_check_conflicts()
         registration._channel_ask_review()
         return registration.sudo(False)
+
+    @api.model
+    def _channel_registrant(self):
+        """The partner company the current user registers deals for, or AccessError. The one
+        decision of who may use deal registration, whatever asks: the form, the search of
+        products of interest, the submission."""
+        user = self.env.user
+        if not user.share or self.env.su or user._is_public():
+            raise AccessError(self.env._("Only partners register deals, from their portal."))
+        partner = user.commercial_partner_id
+        if not partner.grade_id:
+            raise AccessError(
+                self.env._("Your company is not a channel partner yet; contact your vendor.")
+            )
+        return partner
+
+    @api.model
+    def _channel_registration_company(self, partner):
+        """The vendor company a partner registers its deals with."""
+        return partner.company_id or self.env.user.company_id
+
+    @api.model
+    def _channel_open_products(self):
+        """The products the current partner may choose as products of interest (sudo: portal
+        users do not read products), after the access decision."""
+        company = self._channel_registration_company(self._channel_registrant())
+        Product = self.env["product.template"]
+        return Product.sudo(), Product._channel_partner_open_domain(company)
+
+    @api.model
+    def _channel_search_products(self, term, limit=SEARCH_PRODUCTS_LIMIT):
+        """Products of interest whose name or internal reference (of the product or one of its
+        variants) holds ``term``, for the portal's search as the partner types: at most
+        ``limit`` (bounded by SEARCH_PRODUCTS_LIMIT) dicts with id, name and reference."""
+        Product, domain = self._channel_open_products()
+        term = str(term or "").strip()[:SEARCH_TERM_MAX]
+        if not term:
+            return []
+        try:
+            limit = max(1, min(int(limit), SEARCH_PRODUCTS_LIMIT))
+        except (TypeError, ValueError):
+            limit = SEARCH_PRODUCTS_LIMIT
+        domain += [
+            "|",
+            "|",
+            ("name", "ilike", term),
+            ("default_code", "ilike", term),
+            ("product_variant_ids.default_code", "ilike", term),
+        ]
+        products = Product.search(domain, order="name, id", limit=limit)
+        if len(products) < limit and (Product.env.lang or "en_US") != "en_US":
+            # names as the vendor wrote them too (catalogues, data sheets), after the names in
+            # the partner's language
+            products += (
+                Product.with_context(lang="en_US")
+                .search(
+                    domain + [("id", "not in", products.ids)],
+                    order="name, id",
+                    limit=limit - len(products),
+                )
+                .with_env(Product.env)
+            )
+        return [
+            {"id": product.id, "name": product.name, "default_code": product.default_code or ""}
+            for product in products
+        ]
+
+    @api.model
+    def _channel_chosen_products(self, product_ids):
+        """The products among ``product_ids`` (as submitted: strings, maybe garbage) that the
+        current partner may choose, to show its choice again on the form."""
+        Product, domain = self._channel_open_products()
+        ids = _channel_ids(product_ids)
+        if not ids:
+            return Product.browse()
+        return Product.search(domain + [("id", "in", list(ids))], order="name, id")
 
     @api.model
     def _channel_validate_input(self, values):
@@ -334,16 +423,24 @@ class CrmChannelRegistration(models.Model):
             clean["expected_revenue"] = amount
 
     def _channel_check_products(self, values, clean, errors):
-        product_ids = values.get("product_ids") or []
-        if isinstance(product_ids, str | int):
-            product_ids = [product_ids]
-        try:
-            product_ids = {int(product_id) for product_id in product_ids}
-        except (TypeError, ValueError):
-            product_ids = {-1}
-        products = self.env["product.template"].sudo().browse(product_ids).exists()
-        if len(products) != len(product_ids) or not all(products.mapped("sale_ok")):
+        """Products of interest: only products open to partners (see _channel_open_products);
+        an id of anything else (closed, of another company, garbage) is refused."""
+        submitted = values.get("product_ids") or []
+        if isinstance(submitted, str | int):
+            submitted = [submitted]
+        ids = _channel_ids(submitted)
+        products = self.env["product.template"].sudo().browse()
+        if len(submitted) > MAX_PRODUCTS:
+            errors["product_ids"] = self.env._(
+                "Choose at most %s products of interest.", MAX_PRODUCTS
+            )
+        elif ids is None:
             errors["product_ids"] = self.env._("Choose the products from the list.")
+        elif ids:
+            Product, domain = self._channel_open_products()
+            products = Product.search(domain + [("id", "in", list(ids))])
+            if len(products) != len(ids):
+                errors["product_ids"] = self.env._("Choose the products from the list.")
         clean["product_ids"] = [(6, 0, products.ids)]
 
     def _channel_check_closing(self, values, clean, errors):

@@ -2,6 +2,8 @@ from odoo.tests import TransactionCase
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
+from ..models.crm_channel_registration import SEARCH_PRODUCTS_LIMIT
+
 
 class ChannelCase(TransactionCase):
     """Two partner companies with portal users, three tiers of our own, rules of our own, and
@@ -185,3 +187,64 @@ class ChannelCase(TransactionCase):
             "activities": lead.activity_ids.ids,
             "followers": lead.message_partner_ids.ids,
         }
+
+
+class ProductsCase(ChannelCase):
+    """A catalogue of hundreds of products, some of them closed to partners."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Product = cls.env["product.template"]
+        cls.catalogue = Product.create(
+            [
+                {"name": f"Rugged Tablet T{n:03d}", "default_code": f"RT-{n:03d}", "sale_ok": True}
+                for n in range(300)
+            ]
+        )
+        cls.scanner = Product.create(
+            {"name": "Zephyr Barcode Scanner", "default_code": "ZBS-900", "sale_ok": True}
+        )
+        cls.closed = Product.create(
+            {"name": "Zephyr Service Kit", "sale_ok": True, "channel_partner_ok": False}
+        )
+        cls.internal = Product.create({"name": "Zephyr Spare Board", "sale_ok": False})
+        cls.other_company = cls.env["res.company"].create({"name": "Other Vendor"})
+        cls.foreign = Product.create(
+            {"name": "Zephyr Foreign Printer", "sale_ok": True, "company_id": cls.other_company.id}
+        )
+        cls.archived = Product.create({"name": "Zephyr Old Scanner", "active": False})
+        # a product with variants: the reference of a variant finds its template
+        attribute = cls.env["product.attribute"].create(
+            {"name": "Zephyr Size", "value_ids": [(0, 0, {"name": "S"}), (0, 0, {"name": "L"})]}
+        )
+        cls.glove = Product.create(
+            {
+                "name": "Work Glove",
+                "sale_ok": True,
+                "attribute_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "attribute_id": attribute.id,
+                            "value_ids": [(6, 0, attribute.value_ids.ids)],
+                        },
+                    )
+                ],
+            }
+        )
+        cls.glove.product_variant_ids[0].default_code = "WG-SMALL-77"
+        cls.internal_user = mail_new_test_user(
+            cls.env, login="chan_employee", name="Eve Employee", groups="base.group_user"
+        )
+        # a portal user of a company that is not a channel partner (no tier)
+        cls.customer = cls.env["res.partner"].create({"name": "Plain Customer", "is_company": True})
+        cls.portal_customer = mail_new_test_user(
+            cls.env, login="chan_customer", name="Carl Customer", groups="base.group_portal"
+        )
+        cls.portal_customer.partner_id.parent_id = cls.customer
+
+    def search_as(self, user, term, limit=SEARCH_PRODUCTS_LIMIT, lang="en_US"):
+        Registration = self.env["crm.channel.registration"].with_user(user).with_context(lang=lang)
+        return Registration._channel_search_products(term, limit)

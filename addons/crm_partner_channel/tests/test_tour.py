@@ -2,6 +2,8 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
+from .common import ProductsCase
+
 
 @tagged("post_install", "-at_install")
 class TestPartnerTour(HttpCase):
@@ -45,3 +47,19 @@ class TestPartnerTour(HttpCase):
         self.assertEqual(lead.channel_state, "accepted")
         self.assertEqual(lead.channel_user_id, user)
         self.assertEqual(lead.stage_id, proposal)
+
+
+@tagged("post_install", "-at_install")
+class TestProductsTour(ProductsCase, HttpCase):
+    """In Chromium: a reseller types part of a product name, picks it with the keyboard, another
+    by its reference with the mouse, removes a third, registers; the registration holds them."""
+
+    def test_search_and_pick_products_of_interest(self):
+        Registration = self.env["crm.channel.registration"].sudo()
+        self.start_tour(
+            "/my/channel/register", "crm_partner_channel_products_tour", login="a_sales"
+        )
+        registration = Registration.search([("customer_name", "=", "Lighthouse Marine Supplies")])
+        self.assertEqual(len(registration), 1)
+        self.assertEqual(registration.user_id, self.user_a_sales)
+        self.assertEqual(registration.product_ids, self.scanner | self.catalogue[42])
