@@ -42,6 +42,8 @@ _MAX_ID = 2**31 - 1
 def _channel_ids(values):
     """The set of record ids in ``values`` as a form submits them, or None when one of them
     is not an id (text, zero, negative, beyond PostgreSQL's integers)."""
+    if isinstance(values, str | int):
+        values = [values]
     ids = set()
     for value in values:
         try:

@@ -100,6 +100,13 @@ class TestProductSearch(ProductsCase):
                 Registration.action_channel_register({**values, "product_ids": product_ids})
             self.assertIn("product_ids", caught.exception.errors)
             self.assertEqual(Registration.sudo().search_count([]), count)
+        # the form shows the valid part of a choice again, whatever was submitted
+        self.assertEqual(Registration._channel_chosen_products(str(self.scanner.id)), self.scanner)
+        self.assertEqual(
+            Registration._channel_chosen_products([str(self.scanner.id), str(self.closed.id)]),
+            self.scanner,
+        )
+        self.assertFalse(Registration._channel_chosen_products(["12abc"]))
         registration = Registration.action_channel_register(
             {**values, "product_ids": [str(self.scanner.id), str(self.catalogue[7].id)]}
         )
