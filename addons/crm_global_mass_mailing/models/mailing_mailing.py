@@ -149,12 +149,11 @@ class MailingMailing(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT res_id FROM crm_mailing_schedule
-                 WHERE mailing_id = %s AND send_at <= %s AND res_id = ANY(%s)
+                SELECT unnest(res_ids) FROM crm_mailing_schedule
+                 WHERE mailing_id = %s AND send_at <= %s
                 """,
                 self.id,
                 now,
-                res_ids,
             )
         )
         due = {row[0] for row in self.env.cr.fetchall()}
@@ -235,18 +234,18 @@ class MailingMailing(models.Model):
                 """
                 SELECT min(s.send_at)
                   FROM crm_mailing_schedule s
+                 CROSS JOIN unnest(s.res_ids) AS r(res_id)
                  WHERE s.mailing_id = %(mailing)s
                    AND s.send_at IS NOT NULL
                    %(among)s
-                   AND NOT EXISTS (
-                        SELECT 1 FROM mailing_trace t
-                         WHERE t.mass_mailing_id = s.mailing_id
-                           AND t.model = %(model)s
-                           AND t.res_id = s.res_id)
+                   AND r.res_id NOT IN (
+                        SELECT t.res_id FROM mailing_trace t
+                         WHERE t.mass_mailing_id = %(mailing)s
+                           AND t.model = %(model)s AND t.res_id IS NOT NULL)
                 """,
                 mailing=self.id,
                 model=self.mailing_model_real,
-                among=SQL("AND s.res_id = ANY(%s)", list(res_ids))
+                among=SQL("AND r.res_id = ANY(%s)", list(res_ids))
                 if res_ids is not None
                 else SQL(),
             )
@@ -258,18 +257,18 @@ class MailingMailing(models.Model):
     # ------------------------------------------------------------
 
     def _crm_local_schedule_remaining(self, now, res_ids=None, require_one=False):
-        """Give a send time to every remaining recipient without one: one query for their
-        zones, a few per distinct zone and country, one INSERT for all. With `require_one`,
-        refuse (before writing anything) when no recipient would get the mail."""
+        """Give a send time to every remaining recipient without one (not reached yet, no
+        send time yet): one query for the distinct zones and clues, a few per distinct zone
+        and country, one INSERT ... SELECT for all. With `require_one`, refuse (before
+        writing anything) when no recipient would get the mail."""
         self.ensure_one()
-        if res_ids is None:
-            res_ids = self._crm_local_all_remaining()
-        if not res_ids:
+        zones = self._crm_local_zone_sql(res_ids, only_missing=True)
+        groups = self._crm_local_groups(zones, now)
+        if not groups:
             return 0
-        plan = self._crm_local_plan(res_ids, now, only_missing=True)
         if (
             require_one
-            and not any(group["send_at"] for group in plan)
+            and not any(group["send_at"] for group in groups)
             and not self._crm_local_next_departure(res_ids)
         ):
             raise UserError(
@@ -283,86 +282,82 @@ class MailingMailing(models.Model):
                     last=self.crm_local_date_to,
                 )
             )
-        rows = [
-            (res_id, group["tz"], group["fallback"], group["country_id"], group["send_at"])
-            for group in plan
-            for res_id in group["res_ids"]
-        ]
-        if not rows:
-            return 0
-        res, tzs, fallbacks, countries, send_ats = (
-            list(column) for column in zip(*rows, strict=True)
-        )
+        rows = defaultdict(list)
+        for group in groups:
+            rows[group["tz"], group["fallback"], group["send_at"]].extend(group["res_ids"])
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO crm_mailing_schedule
-                       (mailing_id, res_id, tz, tz_fallback, country_id, send_at)
-                SELECT %s, r.res_id, r.tz, r.fallback, r.country_id, r.send_at
-                  FROM unnest(%s::int[], %s::varchar[], %s::bool[], %s::int[], %s::timestamp[])
-                       AS r(res_id, tz, fallback, country_id, send_at)
-                ON CONFLICT (mailing_id, res_id) DO NOTHING
+                       (mailing_id, tz, tz_fallback, send_at, recipient_count, res_ids)
+                VALUES %s
                 """,
-                self.id,
-                res,
-                tzs,
-                fallbacks,
-                countries,
-                send_ats,
+                SQL(", ").join(
+                    SQL("(%s, %s, %s, %s, %s, %s::int[])", self.id, *key, len(ids), ids)
+                    for key, ids in rows.items()
+                ),
             )
         )
         self.invalidate_recordset(["crm_local_schedule_ids"])
-        return self.env.cr.rowcount
+        return sum(len(ids) for ids in rows.values())
 
-    def _crm_local_plan(self, res_ids, now, only_missing=False):
-        """Recipients grouped by (zone, country) with their send time: a list of dicts
-        ``tz``, ``fallback``, ``country_id``, ``send_at`` (naive UTC or None), ``res_ids``."""
+    def _crm_local_groups(self, zones, now):
+        """The distinct zones and clues of the recipients of `zones` (see
+        `_crm_local_zone_sql`), each with its zone (given, inferred with crm_global's rule,
+        or the fallback), country, send time and number of recipients: a list of dicts
+        ``tz``, ``fallback``, ``country_id``, ``send_at`` (naive UTC or None), ``res_ids``,
+        ``count``."""
         self.ensure_one()
-        groups = defaultdict(list)
-        to_infer = defaultdict(list)
-        for res_id, tz_name, country_id, state_id, phones in self._crm_local_zone_rows(
-            res_ids, only_missing
-        ):
-            if tz_name:
-                groups[(tz_name, False, country_id)].append(res_id)
-            else:
-                to_infer[(country_id, state_id, phones)].append(res_id)
-        # Inference from what the record knows (crm_global's rule), once per distinct clue.
+        self.env.cr.execute(
+            SQL(
+                "SELECT tz, country_id, state_id, phones, array_agg(res_id) FROM (%s) z "
+                "GROUP BY tz, country_id, state_id, phones",
+                zones,
+            )
+        )
+        rows = self.env.cr.fetchall()
         Partner = self.env["res.partner"]
-        countries = self.env["res.country"].browse({key[0] for key in to_infer if key[0]})
-        states = self.env["res.country.state"].browse({key[1] for key in to_infer if key[1]})
+        countries = self.env["res.country"].browse({row[1] for row in rows if row[1]})
+        states = self.env["res.country.state"].browse({row[2] for row in rows if row[2]})
         countries.mapped("code")
         states.mapped("crm_tz")
-        for (country_id, state_id, phones), ids in to_infer.items():
-            info = Partner._crm_infer_tz(
-                state=states.browse(state_id) if state_id else None,
-                country=countries.browse(country_id) if country_id else None,
-                phones=phones,
-            )
-            if info["tz"]:
-                groups[(info["tz"], False, country_id)].extend(ids)
-            else:
-                groups[(self.crm_local_fallback_tz or "UTC", True, country_id)].extend(ids)
         earliest = max(now, self.schedule_date or now)
-        plan = []
-        for (tz_name, fallback, country_id), ids in groups.items():
-            plan.append(
+        send_times = {}
+        groups = []
+        for tz_key, country_id, state_id, phones, res_ids in rows:
+            tz_name, fallback = tz_key, False
+            if not tz_name:
+                # inferred from what the record knows (crm_global's rule), once per clue
+                tz_name = Partner._crm_infer_tz(
+                    state=states.browse(state_id) if state_id else None,
+                    country=countries.browse(country_id) if country_id else None,
+                    phones=tuple(phones),
+                )["tz"]
+            if not tz_name:
+                tz_name, fallback = self.crm_local_fallback_tz or "UTC", True
+            if (tz_name, country_id) not in send_times:
+                send_times[tz_name, country_id] = self._crm_local_send_at(
+                    tz_name, country_id, earliest
+                )
+            groups.append(
                 {
                     "tz": tz_name,
                     "fallback": fallback,
-                    "country_id": country_id,
-                    "send_at": self._crm_local_send_at(tz_name, country_id, earliest),
-                    "res_ids": ids,
+                    "country_id": country_id or False,
+                    "send_at": send_times[tz_name, country_id],
+                    "res_ids": res_ids,
+                    "count": len(res_ids),
                 }
             )
-        return plan
+        return groups
 
-    def _crm_local_zone_rows(self, res_ids, only_missing=False):
-        """(res_id, zone, country, state, phones) of each recipient in one query. The zone is
-        the contact's effective zone (crm_global's ``crm_tz``): the record itself when it is a
-        contact, else its ``partner_id``, else the contact of the same email (mailing list
-        contacts); empty when it must be inferred from the record's own country, state and
-        phones."""
+    def _crm_local_zone_sql(self, res_ids=None, only_missing=False):
+        """SQL of (res_id, tz, country_id, state_id, phones) of the recipients (`res_ids`, else
+        the mailing's recipients domain, searched in the database). The zone is the contact's
+        effective zone (crm_global's ``crm_tz``): the record itself when it is a contact, else
+        its ``partner_id``, else the contact of the same email (mailing list contacts); ''
+        when it must be inferred from the record's own country, state and phones. Empty
+        values are '' / 0 / '{}' so that they can be grouped and joined on."""
         self.ensure_one()
         target = self.env[self.mailing_model_real]
         fields_ = target._fields
@@ -377,7 +372,10 @@ class MailingMailing(models.Model):
             )
 
         self.env.flush_all()
-        table = SQL.identifier(target._table)
+        if res_ids is not None:
+            source = SQL("SELECT unnest(%s::int[])", list(res_ids))
+        else:
+            source = target._search(self._get_recipients_domain()).subselect()
         joins, tz_terms, country_terms, state_terms, phone_terms = [], [], [], [], []
         if target._name == "res.partner":
             tz_terms.append(SQL("t.crm_tz"))
@@ -409,38 +407,40 @@ class MailingMailing(models.Model):
                 )
             )
             tz_terms.append(SQL("e.crm_tz"))
-
-        def coalesce(terms):
-            return SQL("COALESCE(%s)", SQL(", ").join(terms)) if terms else SQL("NULL")
-
-        missing = SQL(
-            """
-            AND NOT EXISTS (SELECT 1 FROM crm_mailing_schedule s
-                             WHERE s.mailing_id = %s AND s.res_id = t.id)
-            """,
-            self.id,
-        )
-        self.env.cr.execute(
-            SQL(
+        missing = SQL()
+        if only_missing and self._origin.id:
+            missing = SQL(
                 """
-                SELECT t.id, %(tz)s, %(country)s, %(state)s, ARRAY[%(phones)s]::varchar[]
-                  FROM %(table)s t %(joins)s
-                 WHERE t.id = ANY(%(ids)s) %(missing)s
+                AND t.id NOT IN (SELECT unnest(s.res_ids) FROM crm_mailing_schedule s
+                                  WHERE s.mailing_id = %(mailing)s)
+                AND t.id NOT IN (SELECT r.res_id FROM mailing_trace r
+                                  WHERE r.mass_mailing_id = %(mailing)s
+                                    AND r.model = %(model)s AND r.res_id IS NOT NULL)
                 """,
-                tz=coalesce(tz_terms),
-                country=coalesce(country_terms),
-                state=coalesce(state_terms),
-                phones=SQL(", ").join(phone_terms) if phone_terms else SQL("NULL"),
-                table=table,
-                joins=SQL(" ").join(joins),
-                ids=list(res_ids),
-                missing=missing if only_missing else SQL(),
+                mailing=self._origin.id,
+                model=target._name,
             )
+        return SQL(
+            """
+            SELECT t.id AS res_id,
+                   COALESCE(%(tz)s, '') AS tz,
+                   COALESCE(%(country)s, 0) AS country_id,
+                   COALESCE(%(state)s, 0) AS state_id,
+                   array_remove(ARRAY[%(phones)s]::varchar[], NULL) AS phones
+              FROM %(table)s t %(joins)s
+             WHERE t.id IN (%(source)s) %(missing)s
+            """,
+            tz=SQL("COALESCE(%s)", SQL(", ").join(tz_terms)) if tz_terms else SQL("NULL"),
+            country=SQL("COALESCE(%s)", SQL(", ").join(country_terms))
+            if country_terms
+            else SQL("NULL"),
+            state=SQL("COALESCE(%s)", SQL(", ").join(state_terms)) if state_terms else SQL("NULL"),
+            phones=SQL(", ").join(phone_terms) if phone_terms else SQL("NULL"),
+            table=SQL.identifier(target._table),
+            joins=SQL(" ").join(joins),
+            source=source,
+            missing=missing,
         )
-        return [
-            (res_id, tz_name, country_id, state_id, tuple(p for p in phones or () if p))
-            for res_id, tz_name, country_id, state_id, phones in self.env.cr.fetchall()
-        ]
 
     def _crm_local_send_at(self, tz_name, country_id, earliest):
         """First instant, not before `earliest` (naive UTC), on a day of the mailing's dates in
@@ -474,6 +474,22 @@ class MailingMailing(models.Model):
                 continue
             return candidate.replace(tzinfo=None)
         return None
+
+    def _crm_local_send_times(self):
+        """{res_id: (send_at, tz, fallback)} of the mailing's scheduled recipients."""
+        self.ensure_one()
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT r.res_id, s.send_at, s.tz, s.tz_fallback
+                  FROM crm_mailing_schedule s CROSS JOIN unnest(s.res_ids) AS r(res_id)
+                 WHERE s.mailing_id = %s
+                """,
+                self.id,
+            )
+        )
+        return {res_id: rest for res_id, *rest in self.env.cr.fetchall()}
 
     # ------------------------------------------------------------
     # What the form shows
@@ -518,13 +534,16 @@ class MailingMailing(models.Model):
                 SQL(
                     """
                     SELECT s.tz, bool_or(s.tz_fallback), min(s.send_at),
-                           count(*) FILTER (WHERE t.id IS NOT NULL AND t.trace_status != 'cancel'),
-                           count(*) FILTER (WHERE t.trace_status = 'cancel'),
+                           count(t.id) FILTER (WHERE t.trace_status != 'cancel'),
+                           count(t.id) FILTER (WHERE t.trace_status = 'cancel'),
                            count(*) FILTER (WHERE t.id IS NULL AND s.send_at IS NOT NULL),
-                           count(*) FILTER (WHERE s.send_at IS NULL AND t.id IS NULL)
+                           count(*) FILTER (WHERE t.id IS NULL AND s.send_at IS NULL),
+                           count(*) FILTER (WHERE s.tz_fallback)
                       FROM crm_mailing_schedule s
+                     CROSS JOIN unnest(s.res_ids) AS r(res_id)
                       LEFT JOIN mailing_trace t
-                        ON t.mass_mailing_id = s.mailing_id AND t.model = %s AND t.res_id = s.res_id
+                        ON t.mass_mailing_id = s.mailing_id AND t.model = %s
+                       AND t.res_id = r.res_id
                      WHERE s.mailing_id = %s
                      GROUP BY s.tz
                      ORDER BY min(s.send_at) NULLS LAST, s.tz
@@ -533,6 +552,7 @@ class MailingMailing(models.Model):
                     self._origin.id,
                 )
             )
+            rows = self.env.cr.fetchall()
             zones = [
                 {
                     "tz": tz_name,
@@ -543,18 +563,10 @@ class MailingMailing(models.Model):
                     "queued": queued,
                     "no_slot": no_slot,
                 }
-                for tz_name, fallback, first, sent, refused, queued, no_slot in (
-                    self.env.cr.fetchall()
-                )
+                for tz_name, fallback, first, sent, refused, queued, no_slot, _fallbacks in rows
             ]
-            self.env.cr.execute(
-                SQL(
-                    "SELECT count(*) FILTER (WHERE tz_fallback), count(*) FILTER "
-                    "(WHERE send_at IS NULL) FROM crm_mailing_schedule WHERE mailing_id = %s",
-                    self._origin.id,
-                )
-            )
-            fallback, no_slot = self.env.cr.fetchone()
+            fallback = sum(row[7] for row in rows)
+            no_slot = sum(row[6] for row in rows)
             return {
                 "launched": True,
                 "zones": zones,
@@ -565,19 +577,22 @@ class MailingMailing(models.Model):
                 "fallback_tz": self.crm_local_fallback_tz,
                 "direction": direction,
             }
-        res_ids = self._get_recipients() if self.mailing_model_real else []
         now = fields.Datetime.now()
-        plan = self._crm_local_plan(res_ids, now) if res_ids else []
+        groups = (
+            self._crm_local_groups(self._crm_local_zone_sql(), now)
+            if self.mailing_model_real
+            else []
+        )
         by_time = defaultdict(lambda: {"count": 0, "zones": set()})
         fallback = no_slot = 0
-        for group in plan:
+        for group in groups:
             if group["fallback"]:
-                fallback += len(group["res_ids"])
+                fallback += group["count"]
             if not group["send_at"]:
-                no_slot += len(group["res_ids"])
+                no_slot += group["count"]
                 continue
             entry = by_time[group["send_at"]]
-            entry["count"] += len(group["res_ids"])
+            entry["count"] += group["count"]
             entry["zones"].add(group["tz"])
         top = max((entry["count"] for entry in by_time.values()), default=1)
         bars = [

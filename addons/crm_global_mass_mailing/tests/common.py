@@ -54,7 +54,10 @@ class LocalTimeCommon(TransactionCase):
         )
 
     def _send_times(self, mailing):
-        return {row.res_id: row.send_at for row in mailing.crm_local_schedule_ids}
+        return {
+            res_id: send_at or False
+            for res_id, (send_at, _tz, _fallback) in mailing._crm_local_send_times().items()
+        }
 
     def _launch(self, mailing, now):
         with freeze_time(now):

@@ -113,12 +113,15 @@ class TestLocalSendTimes(LocalTimeCommon):
         times = self._launch(mailing, self.utc(2026, 12, 7, 0, 0))
         self.assertEqual(times[nowhere.id], self.utc(2026, 12, 8, 0, 30))
         self.assertEqual(times[somewhere_us.id], self.utc(2026, 12, 8, 0, 30))
-        rows = mailing.crm_local_schedule_ids
+        zones = mailing._crm_local_send_times()
         self.assertEqual(
-            sorted(rows.filtered("tz_fallback").mapped("res_id")),
-            sorted((nowhere | somewhere_us).ids),
+            {res_id: (tz, fallback) for res_id, (_at, tz, fallback) in zones.items()},
+            {
+                nowhere.id: ("Asia/Tokyo", True),
+                somewhere_us.id: ("Asia/Tokyo", True),
+                self.paris.id: ("Europe/Paris", False),
+            },
         )
-        self.assertEqual(set(rows.filtered("tz_fallback").mapped("tz")), {"Asia/Tokyo"})
 
     def test_local_time_moved_into_the_window(self):
         """07:00 is before the Paris window (09:00-18:00): it leaves at 09:00. 20:00 is after
@@ -179,7 +182,9 @@ class TestLocalSendTimes(LocalTimeCommon):
                 mailing.action_put_in_queue()
                 self.env.flush_all()
                 counts.append(self.env.cr.sql_log_count - before)
-            self.assertEqual(len(mailing.crm_local_schedule_ids), size)
+            self.assertEqual(len(self._send_times(mailing)), size)
+            # one row per zone and send time, with its recipients
+            self.assertEqual(len(mailing.crm_local_schedule_ids), 3)
         self.assertEqual(counts[1], counts[2], counts)
 
     def test_settings_locked_once_launched(self):

@@ -150,7 +150,7 @@ class TestLocalTimeSending(LocalTimeCommon):
         mailing.write({"state": "in_queue"})
         self._run_queue(self.utc(2026, 12, 7, 20, 0))
         self.assertFalse(mailing.mailing_trace_ids)
-        self.assertEqual(len(mailing.crm_local_schedule_ids), 3)
+        self.assertEqual(len(self._send_times(mailing)), 3)
         self.assertEqual((mailing.state, mailing.schedule_date), ("in_queue", self.tokyo_at))
         self._run_queue(self.utc(2026, 12, 8, 1, 0))
         self.assertEqual(set(self._traces(mailing)), {self.tokyo.id})
@@ -166,7 +166,7 @@ class TestLocalTimeSending(LocalTimeCommon):
             mailing_domain=repr([("email", "=like", "%person@example.com")]),
         )
         self._launch(mailing, self.utc(2026, 12, 7, 12, 0))
-        self.assertEqual(len(mailing.crm_local_schedule_ids), 3)
+        self.assertEqual(len(self._send_times(mailing)), 3)
         self._run_queue(self.utc(2026, 12, 8, 0, 31))
         late = self._person("Late Paris Person", "Europe/Paris", "fr")
         self.new_york.email = "moved.away@example.com"
