@@ -109,7 +109,9 @@ class TestLocalSendTimes(LocalTimeCommon):
         )
         with freeze_time(self.utc(2026, 12, 7, 0, 0)):
             self.assertEqual(mailing.crm_local_fallback_count, 2)
-            self.assertIn("2</bdi> recipients have no known time zone", mailing.crm_local_summary)
+            summary = str(mailing.crm_local_summary)
+        self.assertIn("Recipients whose zone is unknown", summary)
+        self.assertIn("<bdi>2</bdi> (<bdi>Asia/Tokyo</bdi>)", summary)
         times = self._launch(mailing, self.utc(2026, 12, 7, 0, 0))
         self.assertEqual(times[nowhere.id], self.utc(2026, 12, 8, 0, 30))
         self.assertEqual(times[somewhere_us.id], self.utc(2026, 12, 8, 0, 30))
