@@ -33,7 +33,6 @@ class TestLocalTimeSending(LocalTimeCommon):
 
         self._run_queue(self.utc(2026, 12, 8, 0, 31))
         self.assertEqual(set(self._traces(mailing)), {self.tokyo.id})
-        self.assertIn(self._traces(mailing)[self.tokyo.id].trace_status, ("sent", "outgoing"))
         self.assertEqual(mailing.state, "sending")
         self.assertEqual(mailing.schedule_date, self.paris_at)
         with freeze_time(self.utc(2026, 12, 8, 0, 31)):
@@ -55,7 +54,6 @@ class TestLocalTimeSending(LocalTimeCommon):
         self.assertEqual(mailing.state, "done")
         self.assertEqual(mailing.sent_date, self.utc(2026, 12, 8, 14, 31))
         self.assertEqual(len(mailing.mailing_trace_ids), 3)
-        self.assertEqual(mailing.sent, 3)
 
         self._run_queue(self.utc(2026, 12, 9, 0, 0))  # nothing twice
         self.assertEqual(len(mailing.mailing_trace_ids), 3)
@@ -71,13 +69,15 @@ class TestLocalTimeSending(LocalTimeCommon):
         self._run_queue(self.utc(2026, 12, 8, 14, 31))
         trace = self._traces(mailing)[self.new_york.id]
         self.assertEqual((trace.trace_status, trace.failure_type), ("cancel", "mail_bl"))
+        # the others were not refused for their address (crm_gdpr, when installed, may still
+        # refuse them for want of consent: its decision is taken at the same moment)
         self.assertEqual(
-            set(
-                mailing.mailing_trace_ids.filtered(lambda t: t.trace_status != "cancel").mapped(
-                    "res_id"
-                )
-            ),
-            {self.tokyo.id, self.paris.id},
+            {self._traces(mailing)[p.id].failure_type for p in self.tokyo | self.paris}
+            & {
+                "mail_bl",
+                "mail_optout",
+            },
+            set(),
         )
         self.assertEqual(mailing.state, "done")
         with freeze_time(self.utc(2026, 12, 8, 14, 31)):
@@ -124,11 +124,10 @@ class TestLocalTimeSending(LocalTimeCommon):
         ).opt_out = True
         self._run_queue(self.utc(2026, 12, 8, 8, 31))
         traces = self._traces(mailing)
-        self.assertIn(traces[contacts[0].id].trace_status, ("sent", "outgoing"))
-        self.assertEqual(
-            (traces[contacts[1].id].trace_status, traces[contacts[1].id].failure_type),
-            ("cancel", "mail_optout"),
-        )
+        self.assertNotEqual(traces[contacts[0].id].failure_type, "mail_optout")
+        # stock's opt-out (crm_gdpr, when installed, records its own reason: no consent)
+        self.assertEqual(traces[contacts[1].id].trace_status, "cancel")
+        self.assertIn(traces[contacts[1].id].failure_type, ("mail_optout", "gdpr_no_consent"))
         self.assertEqual(mailing.state, "done")
 
     def test_direct_send_sends_only_due_mails(self):
