@@ -1,0 +1,2 @@
+from . import crm_mailing_schedule
+from . import mailing_mailing
