@@ -2,7 +2,16 @@ from . import crm_gdpr_channel
 from . import crm_gdpr_purpose_version
 from . import crm_gdpr_purpose
 from . import crm_gdpr_subject
+from . import crm_gdpr_subject_identity
+from . import crm_gdpr_subject_preference
+from . import crm_gdpr_subject_unsubscribe
+from . import crm_gdpr_subject_evidence
+from . import crm_gdpr_subject_locale
 from . import crm_gdpr_consent
+from . import crm_gdpr_consent_expiry
+from . import crm_gdpr_consent_decision
+from . import crm_gdpr_consent_decision_query
+from . import crm_gdpr_consent_warning
 from . import crm_gdpr_receipt_chain
 from . import crm_gdpr_receipt
 from . import crm_gdpr_receipt_check
