@@ -4,7 +4,6 @@ from . import crm_gdpr_purpose
 from . import crm_gdpr_subject
 from . import crm_gdpr_subject_identity
 from . import crm_gdpr_subject_preference
-from . import crm_gdpr_subject_unsubscribe
 from . import crm_gdpr_subject_evidence
 from . import crm_gdpr_subject_locale
 from . import crm_gdpr_consent
@@ -21,8 +20,6 @@ from . import res_partner
 from . import crm_gdpr_optin_token
 from . import res_company
 from . import res_config_settings
-from . import mailing_mailing
-from . import mailing_trace
 from . import mail_mail
 from . import mail_template
 from . import mail_thread

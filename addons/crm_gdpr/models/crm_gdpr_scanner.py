@@ -6,8 +6,6 @@ import phonenumbers
 from odoo import api, models
 from odoo.tools import SQL, html2plaintext
 
-from odoo.addons.account.models.account_move import MAX_HASH_VERSION
-
 # Tables never rewritten by the residual pass: the consent proof (hash chained), Odoo's own
 # metadata and configuration. An identifier found there is reported as kept, never replaced.
 PROTECTED_TABLES = {
@@ -69,10 +67,9 @@ class CrmGdprScanner(models.AbstractModel):
     identifiers, and optionally replaces what it finds by a pseudonym. The scan is the evidence
     of an erasure; its result never contains the identifiers, only their SHA-256.
 
-    What Odoo's accounting integrity hash covers (read from `_get_integrity_hash_fields` of
-    journal entries and their lines) is never rewritten on an entry that is hashed, will be hashed
-    (posted in a hash-locked journal) or is kept by a legal hold: a hit there is reported as kept,
-    with its reason, never as residual."""
+    What must never be rewritten (`_protected_rows`: with crm_gdpr_account, what Odoo's
+    accounting integrity hash covers and what a legal hold keeps) is reported as kept, with its
+    reason, never as residual."""
 
     _name = "crm.gdpr.scanner"
     _description = "Personal Data Scanner"
@@ -226,44 +223,11 @@ class CrmGdprScanner(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _hash_covered_columns(self):
-        """{table: {columns}}: the text columns of journal entries and their lines that Odoo's
-        accounting integrity hash covers, read from Odoo's own definition, every hash version."""
-        result = {}
-        for model_name in ("account.move", "account.move.line"):
-            Model = self.env[model_name]
-            fnames = set()
-            for version in range(1, MAX_HASH_VERSION + 1):
-                fnames.update(Model.with_context(hash_version=version)._get_integrity_hash_fields())
-            result[Model._table] = {
-                fname
-                for fname in fnames
-                if Model._fields[fname].store and Model._fields[fname].column_type
-            }
-        return result
-
-    @api.model
     def _protected_rows(self):
-        """{table: (columns, SQL condition of the rows where they are kept, reason)}."""
-        held = (
-            self.env["crm.gdpr.legal.hold"].sudo().search([("state", "=", "active")]).move_ids.ids
-        )
-        moves = SQL(
-            "(state = 'posted' AND (inalterable_hash IS NOT NULL OR journal_id IN "
-            "(SELECT j.id FROM account_journal j WHERE j.restrict_mode_hash_table)))"
-            " OR id = ANY(%s)",
-            held,
-        )
-        covered = self._hash_covered_columns()
-        reason = "accounting integrity hash or legal hold"
-        return {
-            "account_move": (covered["account_move"], SQL("(%s)", moves), reason),
-            "account_move_line": (
-                covered["account_move_line"],
-                SQL("(move_id IN (SELECT id FROM account_move WHERE %s))", moves),
-                reason,
-            ),
-        }
+        """{table: (columns, SQL condition of the rows where they are kept, reason)}: what is
+        never rewritten (crm_gdpr_account: what the accounting integrity hash covers and what
+        a legal hold keeps)."""
+        return {}
 
     # ------------------------------------------------------------------
     # Scan and replace

@@ -1,3 +1,4 @@
+from odoo import modules
 from odoo.tests import TransactionCase, new_test_user
 
 
@@ -48,16 +49,10 @@ class GdprCase(TransactionCase):
                 "validity_months": 0,
             }
         )
-        cls.user_sales = new_test_user(
-            cls.env,
-            login="gdpr_sales",
-            name="Priya Salesman",
-            groups="sales_team.group_sale_salesman",
-        )
-        cls.user_dpo = new_test_user(
-            cls.env,
-            login="gdpr_dpo",
-            name="Dana Protector",
+        cls.user_sales = cls._new_user("gdpr_sales", "Priya Salesman")
+        cls.user_dpo = cls._new_user(
+            "gdpr_dpo",
+            "Dana Protector",
             groups="sales_team.group_sale_salesman,crm_gdpr.group_gdpr_dpo",
         )
         cls.partner_anna = cls.env["res.partner"].create(
@@ -65,6 +60,19 @@ class GdprCase(TransactionCase):
         )
         cls.partner_ben = cls.env["res.partner"].create(
             {"name": "Benoit Lefebvre", "email": "benoit.lefebvre@example.fr"}
+        )
+
+    @classmethod
+    def _new_user(cls, login, name, groups="sales_team.group_sale_salesman", **values):
+        """An internal user (a salesperson unless `groups` says otherwise)."""
+        return new_test_user(cls.env, login=login, name=name, groups=groups, **values)
+
+    @classmethod
+    def _new_portal_user(cls, login, name, email, password=None):
+        """A portal user; `password` to sign in with in HTTP tests."""
+        values = {"password": password} if password else {}
+        return new_test_user(
+            cls.env, login=login, name=name, email=email, groups="base.group_portal", **values
         )
 
     @classmethod
@@ -79,55 +87,35 @@ class GdprCase(TransactionCase):
         return self.env["crm.gdpr.receipt.check"]._run()
 
 
-class GdprAccountingCase(GdprCase):
-    """A company of its own with the generic chart of accounts, the accounting audit trail on
-    and a hash-secured sales journal: erasure must leave its invoices intact."""
+class SendTimeCase(GdprCase):
+    """Anna agreed to the newsletter by email, Ben withdrew, Carla never answered."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.acc_company = cls.env["res.company"].create(
-            {"name": "Brabant Kitchens SRL", "country_id": cls.env.ref("base.be").id}
+        cls.env.ref("base.user_admin").email = "marketing@example.com"
+        cls.partner_carla = cls.env["res.partner"].create(
+            {"name": "Carla Rossi", "email": "carla.rossi@example.it"}
         )
-        cls.env.user.company_ids |= cls.acc_company
-        cls.user_dpo.company_ids |= cls.acc_company
-        cls.user_sales.company_ids |= cls.acc_company
-        cls.env["account.chart.template"].try_loading(
-            "generic_coa", company=cls.acc_company, install_demo=False
-        )
-        cls.acc_company.check_account_audit_trail = True
-        cls.sale_journal = cls.env["account.journal"].search(
-            [("company_id", "=", cls.acc_company.id), ("type", "=", "sale")], limit=1
-        )
-        cls.sale_journal.restrict_mode_hash_table = True
+        cls._give(cls.partner_anna, cls.purpose_news, cls.channel_email)
+        cls.consent_ben = cls._give(cls.partner_ben, cls.purpose_news, cls.channel_email)
+        cls.consent_ben.action_withdraw()
+        cls.people = cls.partner_anna | cls.partner_ben | cls.partner_carla
 
-    @classmethod
-    def _invoice(cls, partner, amount, date="2025-03-10", post=True):
-        move = (
-            cls.env["account.move"]
-            .with_company(cls.acc_company)
-            .with_context(tracking_disable=False)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": date,
-                    "journal_id": cls.sale_journal.id,
-                    "invoice_line_ids": [
-                        (
-                            0,
-                            0,
-                            {
-                                "name": "Oak kitchen cabinets",
-                                "quantity": 1,
-                                "price_unit": amount,
-                                "tax_ids": [(5, 0, 0)],
-                            },
-                        ),
-                    ],
-                }
-            )
+    def setUp(self):
+        super().setUp()
+        # Odoo's own test runner sets this flag: mail is then "sent" without an SMTP server.
+        # Set it here too, so that pytest runs behave the same.
+        self.patch(modules.module, "current_test", True)
+
+    def _send_queue(self):
+        """Send what the queue holds now, as the mail job does."""
+        self.env["mail.mail"].sudo().process_email_queue()
+
+    def _mails(self, model, res_ids, **domain):
+        extra = [(key, "=", value) for key, value in domain.items()]
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", model), ("res_id", "in", list(res_ids)), *extra])
         )
-        if post:
-            move.action_post()
-        return move

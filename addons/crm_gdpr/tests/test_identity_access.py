@@ -2,7 +2,7 @@ import html
 import re
 
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import GdprCase
@@ -16,13 +16,8 @@ class TestPortalEmailIsNotIdentity(GdprCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.consent_anna = cls._give(cls.partner_anna, cls.purpose_news, cls.channel_email)
-        cls.mallory = new_test_user(
-            cls.env,
-            login="gdpr_mallory",
-            password="gdpr_mallory_pw",
-            groups="base.group_portal",
-            name="Mallory Portal",
-            email="mallory@example.com",
+        cls.mallory = cls._new_portal_user(
+            "gdpr_mallory", "Mallory Portal", "mallory@example.com", password="gdpr_mallory_pw"
         )
 
     def test_portal_user_taking_someone_elses_email_gets_none_of_their_choices(self):
@@ -98,13 +93,8 @@ class TestPortalEmailIsNotIdentity(GdprCase, HttpCase):
         # Vera subscribed on the web form before having an account.
         vera = self.env["crm.gdpr.subject"]._find_or_create(email="vera@example.com")
         consent = self._give(vera, self.purpose_news, self.channel_email)
-        user = new_test_user(
-            self.env,
-            login="gdpr_vera",
-            password="gdpr_vera_pw",
-            groups="base.group_portal",
-            name="Vera Portal",
-            email="vera@example.com",
+        user = self._new_portal_user(
+            "gdpr_vera", "Vera Portal", "vera@example.com", password="gdpr_vera_pw"
         )
         self.authenticate("gdpr_vera", "gdpr_vera_pw")
         page = self.url_open("/my/privacy")
@@ -177,17 +167,9 @@ class TestConsentAccess(GdprCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_sales_2 = new_test_user(
-            cls.env,
-            login="gdpr_sales_2",
-            name="Rui Seller",
-            groups="sales_team.group_sale_salesman",
-        )
-        cls.user_all_leads = new_test_user(
-            cls.env,
-            login="gdpr_sales_all",
-            name="Lena Manager",
-            groups="sales_team.group_sale_salesman_all_leads",
+        cls.user_sales_2 = cls._new_user("gdpr_sales_2", "Rui Seller")
+        cls.user_all_leads = cls._new_user(
+            "gdpr_sales_all", "Lena Manager", groups="sales_team.group_sale_salesman_all_leads"
         )
         Lead = cls.env["crm.lead"]
         cls.lead_mine = Lead.create(

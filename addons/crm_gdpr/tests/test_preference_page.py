@@ -1,6 +1,6 @@
 import re
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import GdprCase
 
@@ -171,13 +171,8 @@ class TestMyPrivacy(GdprCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal_user = new_test_user(
-            cls.env,
-            login="gdpr_portal",
-            password="gdpr_portal_pw",
-            groups="base.group_portal",
-            name="Olga Portal",
-            email="olga.portal@example.cz",
+        cls.portal_user = cls._new_portal_user(
+            "gdpr_portal", "Olga Portal", "olga.portal@example.cz", password="gdpr_portal_pw"
         )
         cls.mine = cls._give(cls.portal_user.partner_id, cls.purpose_news, cls.channel_email)
         cls.theirs = cls._give(cls.partner_ben, cls.purpose_news, cls.channel_email)
