@@ -265,8 +265,11 @@ class CrmGdprEraser(models.AbstractModel):
     @api.model
     def _surnames(self, subject, footprint):
         """The person's surname(s) alone: the last word of each of their full names, matched on
-        their own rows only (elsewhere a surname is everybody's)."""
+        their own rows only (elsewhere a surname is everybody's). A surname that is a word of
+        the pseudonyms ("Person" in "Erased person ...") is left: it would match the pseudonym
+        that replaced the name."""
         skip = self._pseudonym_values(subject, footprint)
+        skip_words = {word.lower() for value in skip for word in re.findall(r"\w+", value)}
         names = {
             subject.name,
             *footprint["partners"].mapped("name"),
@@ -276,7 +279,10 @@ class CrmGdprEraser(models.AbstractModel):
         surnames = {
             name.split()[-1]
             for name in names
-            if name and name not in skip and len(name.split()) >= 2
+            if name
+            and name not in skip
+            and len(name.split()) >= 2
+            and name.split()[-1].lower() not in skip_words
         }
         return self.env["crm.gdpr.scanner"]._identifier_set(surnames=surnames)
 

@@ -1,5 +1,10 @@
+import re
+
 from odoo import modules
 from odoo.tests import TransactionCase, new_test_user
+
+# The CSRF token of a form in a page (HTTP tests post the forms of the pages they open).
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class GdprCase(TransactionCase):
@@ -82,6 +87,20 @@ class GdprCase(TransactionCase):
         if subject_or_partner._name == "res.partner":
             subject = Subject._find_or_create(partner=subject_or_partner)
         return subject._set_consents(purpose, channels, state, source=source, **ev)
+
+    def _post_form(self, url, page, **data):
+        """Post `data` to `url` with the CSRF token of the form in `page` (HTTP tests)."""
+        return self.url_open(url, data=dict(data, csrf_token=CSRF.search(page.text).group(1)))
+
+    def _withdraw_on_my_privacy(self, page, purpose, channel):
+        """Withdraw one consent on /my/privacy, as the portal user who opened `page`."""
+        return self._post_form(
+            "/my/privacy",
+            page,
+            decision="withdraw",
+            purpose_id=purpose.id,
+            channel_id=channel.id,
+        )
 
     def _verify(self):
         return self.env["crm.gdpr.receipt.check"]._run()

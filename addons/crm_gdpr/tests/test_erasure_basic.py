@@ -46,3 +46,20 @@ class TestErasureBasic(GdprCase):
             request.subject_id._set_consents(
                 self.purpose_news, self.channel_email, "given", "phone"
             )
+
+    def test_a_surname_that_is_a_word_of_the_pseudonym(self):
+        """ "Person" is the surname of this person and a word of the pseudonym ("Erased person
+        DSR/..."): the name is replaced once, and the scan comes back empty."""
+        partner = self.env["res.partner"].create(
+            {"name": "Bench Erasable Person", "email": "bench.erasable@example.com"}
+        )
+        lead = self.env["crm.lead"].create(
+            {"name": "Bench deal", "partner_id": partner.id, "contact_name": partner.name}
+        )
+        lead.message_post(body="<p>Call: Bench Erasable Person</p>", message_type="comment")
+        request = self.env["crm.gdpr.request"].create(
+            {"request_type": "erasure", "partner_id": partner.id, "identity_method": "email"}
+        )
+        request.action_verify_identity()
+        self.assertEqual(request.with_user(self.user_dpo).action_process(), [])
+        self.assertEqual(partner.name, f"Erased person {request.name}")

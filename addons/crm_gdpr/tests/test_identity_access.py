@@ -7,8 +7,6 @@ from odoo.tools import mute_logger
 
 from .common import GdprCase
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
 
 @tagged("post_install", "-at_install")
 class TestPortalEmailIsNotIdentity(GdprCase, HttpCase):
@@ -30,17 +28,8 @@ class TestPortalEmailIsNotIdentity(GdprCase, HttpCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn("Mallory Portal", page.text)
         self.assertNotIn("Anna", page.text)
-        csrf = CSRF.search(page.text).group(1)
-        self.url_open("/my/privacy", data={"csrf_token": csrf, "decision": "withdraw_all"})
-        self.url_open(
-            "/my/privacy",
-            data={
-                "csrf_token": csrf,
-                "decision": "withdraw",
-                "purpose_id": self.purpose_news.id,
-                "channel_id": self.channel_email.id,
-            },
-        )
+        self._post_form("/my/privacy", page, decision="withdraw_all")
+        self._withdraw_on_my_privacy(page, self.purpose_news, self.channel_email)
         self.env.invalidate_all()
         self.assertEqual(self.consent_anna.state, "given")
         self.assertEqual(len(self.consent_anna.receipt_ids), 1)
@@ -80,8 +69,7 @@ class TestPortalEmailIsNotIdentity(GdprCase, HttpCase):
         )
         page = self.url_open("/my/privacy")
         self.assertIn("o_gdpr_confirm_email", page.text)
-        csrf = CSRF.search(page.text).group(1)
-        self.url_open("/my/privacy", data={"csrf_token": csrf, "decision": "confirm_email"})
+        self._post_form("/my/privacy", page, decision="confirm_email")
         link = self._confirm_link(self.partner_anna.email)
         # Even with the link (Anna's mailbox), Anna's person has a contact: nothing moves.
         response = self.url_open(link)
@@ -100,8 +88,7 @@ class TestPortalEmailIsNotIdentity(GdprCase, HttpCase):
         page = self.url_open("/my/privacy")
         self.assertIn("o_gdpr_confirm_email", page.text)
         self.assertEqual(self._email_state(page), "none")
-        csrf = CSRF.search(page.text).group(1)
-        self.url_open("/my/privacy", data={"csrf_token": csrf, "decision": "confirm_email"})
+        self._post_form("/my/privacy", page, decision="confirm_email")
         link = self._confirm_link("vera@example.com")
         for forged in (
             link.replace("token=", "token=x"),
