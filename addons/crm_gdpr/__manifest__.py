@@ -8,9 +8,9 @@
     "development_status": "Beta",
     "maintainers": ["crm-suite"],
     "license": "LGPL-3",
-    # account: erasure keeps posted invoices, their totals and hashes, and the legal-retention
-    # hold is counted from the last posted invoice; the access archive lists invoices.
-    "depends": ["crm", "mass_mailing_crm", "privacy_lookup", "portal", "account"],
+    # Mass mailings and accounting are bridges of their own, installed with them:
+    # crm_gdpr_mass_mailing and crm_gdpr_account.
+    "depends": ["crm", "privacy_lookup", "portal"],
     "uninstall_hook": "uninstall_hook",
     "data": [
         "security/crm_gdpr_security.xml",
@@ -41,7 +41,6 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_gdpr_templates.xml",
-        "views/mailing_mailing_views.xml",
         "views/mailing_templates.xml",
         "views/mail_template_views.xml",
         "views/mail_activity_views.xml",

@@ -2,7 +2,15 @@ from . import crm_gdpr_channel
 from . import crm_gdpr_purpose_version
 from . import crm_gdpr_purpose
 from . import crm_gdpr_subject
+from . import crm_gdpr_subject_identity
+from . import crm_gdpr_subject_preference
+from . import crm_gdpr_subject_evidence
+from . import crm_gdpr_subject_locale
 from . import crm_gdpr_consent
+from . import crm_gdpr_consent_expiry
+from . import crm_gdpr_consent_decision
+from . import crm_gdpr_consent_decision_query
+from . import crm_gdpr_consent_warning
 from . import crm_gdpr_receipt_chain
 from . import crm_gdpr_receipt
 from . import crm_gdpr_receipt_check
@@ -12,8 +20,6 @@ from . import res_partner
 from . import crm_gdpr_optin_token
 from . import res_company
 from . import res_config_settings
-from . import mailing_mailing
-from . import mailing_trace
 from . import mail_mail
 from . import mail_template
 from . import mail_thread

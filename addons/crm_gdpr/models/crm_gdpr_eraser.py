@@ -87,13 +87,13 @@ class CrmGdprEraser(models.AbstractModel):
         counts = {}
 
         hold = env["crm.gdpr.legal.hold"]._hold_for(request, footprint["partners"])
-        held_moves = hold.move_ids
+        held_documents = hold._kept_documents()
         held_attachments = (
             env["crm.gdpr.legal.hold"].search([("state", "=", "active")]).attachment_ids
         )
 
         attachments = self._attachments(footprint) - held_attachments
-        counts.update(self._erase_chatter(footprint, held_moves, pseudonyms))
+        counts.update(self._erase_chatter(footprint, held_documents, pseudonyms))
         counts["attachments deleted"] = len(attachments)
         attachments.unlink()
         counts.update(self._erase_records(footprint, pseudonyms))
@@ -197,16 +197,15 @@ class CrmGdprEraser(models.AbstractModel):
         skip = self._pseudonym_values(subject, footprint)
         emails = set(subject._gdpr_emails())
         emails |= {email for email in leads.mapped("email_normalized") if email}
-        emails |= {
-            email for email in footprint["mailing_contacts"].mapped("email_normalized") if email
-        }
+        other_emails, other_names = self._other_identities(footprint)
+        emails |= {email for email in other_emails if email}
         emails |= {email for email in footprint["requests"].mapped("requester_email") if email}
         names = {
             subject.name,
             *partners.mapped("name"),
             *leads.mapped("contact_name"),
             *footprint["requests"].mapped("requester_name"),
-            *footprint["mailing_contacts"].mapped("name"),
+            *other_names,
         }
         region = self._region(subject, footprint)
         scanner = self.env["crm.gdpr.scanner"]
@@ -244,6 +243,12 @@ class CrmGdprEraser(models.AbstractModel):
         return identifiers
 
     @api.model
+    def _other_identities(self, footprint):
+        """(emails, names) of other records that are the person (a bridge adds mailing
+        contacts)."""
+        return set(), set()
+
+    @api.model
     def _ibans_in_text(self, texts):
         """IBANs written in free text, checked with their check digits."""
         found = set()
@@ -260,8 +265,11 @@ class CrmGdprEraser(models.AbstractModel):
     @api.model
     def _surnames(self, subject, footprint):
         """The person's surname(s) alone: the last word of each of their full names, matched on
-        their own rows only (elsewhere a surname is everybody's)."""
+        their own rows only (elsewhere a surname is everybody's). A surname that is a word of
+        the pseudonyms ("Person" in "Erased person ...") is left: it would match the pseudonym
+        that replaced the name."""
         skip = self._pseudonym_values(subject, footprint)
+        skip_words = {word.lower() for value in skip for word in re.findall(r"\w+", value)}
         names = {
             subject.name,
             *footprint["partners"].mapped("name"),
@@ -271,7 +279,10 @@ class CrmGdprEraser(models.AbstractModel):
         surnames = {
             name.split()[-1]
             for name in names
-            if name and name not in skip and len(name.split()) >= 2
+            if name
+            and name not in skip
+            and len(name.split()) >= 2
+            and name.split()[-1].lower() not in skip_words
         }
         return self.env["crm.gdpr.scanner"]._identifier_set(surnames=surnames)
 
@@ -281,13 +292,9 @@ class CrmGdprEraser(models.AbstractModel):
         tracking values and activities of those, their meetings, mails, requests, invoices and
         orders with their lines)."""
         env = footprint["subject"].env
-        refs = footprint["subject"]._gdpr_record_refs(footprint)
-        moves = footprint["moves"]
+        subject = footprint["subject"]
+        refs = dict(subject._gdpr_record_refs(footprint), **subject._gdpr_business_refs(footprint))
         orders = footprint["orders"]
-        if orders is not None:
-            refs = dict(refs, **{"sale.order": orders.ids})
-        if moves:
-            refs = dict(refs, **{"account.move": moves.ids})
         activity_domain = [("id", "=", 0)]
         message_domain = [("id", "in", footprint["messages"].ids)]
         for model, ids in refs.items():
@@ -309,7 +316,6 @@ class CrmGdprEraser(models.AbstractModel):
         scope = {
             "res_partner": footprint["partners"].ids,
             "crm_lead": footprint["leads"].ids,
-            "mailing_contact": footprint["mailing_contacts"].ids,
             "crm_gdpr_request": footprint["requests"].ids,
             "mail_message": messages.ids,
             "mail_tracking_value": env["mail.tracking.value"]
@@ -318,14 +324,18 @@ class CrmGdprEraser(models.AbstractModel):
             "mail_activity": env["mail.activity"].search(activity_domain).ids,
             "calendar_event": footprint["events"].ids,
             "mail_mail": footprint["mails"].ids,
-            "mailing_trace": footprint["traces"].ids,
-            "account_move": moves.ids,
-            "account_move_line": moves.line_ids.ids,
         }
+        scope.update(self._surname_scope_more(footprint))
         if orders is not None:
             scope["sale_order"] = orders.ids
             scope["sale_order_line"] = orders.order_line.ids
         return {table: ids for table, ids in scope.items() if ids}
+
+    @api.model
+    def _surname_scope_more(self, footprint):
+        """{table: ids} of other rows about the person (bridges add mailing contacts and
+        traces, invoices and their lines)."""
+        return {}
 
     @api.model
     def _pseudonyms(self, subject, request):
@@ -336,13 +346,14 @@ class CrmGdprEraser(models.AbstractModel):
         }
 
     @api.model
-    def _erase_chatter(self, footprint, held_moves, pseudonyms):
+    def _erase_chatter(self, footprint, held_documents, pseudonyms):
         """Message bodies, tracking values, activities and outgoing mail of the person. Messages
-        of held invoices keep their body (audit trail): only identifiers are replaced there,
-        by the residual pass."""
+        of the documents a legal hold keeps (`held_documents`: {(model, id)}, held invoices)
+        keep their body (audit trail): only identifiers are replaced there, by the residual
+        pass."""
         env = footprint["subject"].env
         messages = footprint["messages"].filtered(
-            lambda m: not (m.model == "account.move" and m.res_id in held_moves.ids)
+            lambda m: (m.model, m.res_id) not in held_documents
         )
         body = Markup("<p>%s</p>") % self.env._("Content erased (data-subject request).")
         if messages:
@@ -454,7 +465,7 @@ class CrmGdprEraser(models.AbstractModel):
             .with_context(active_test=False)
             .search([("partner_id", "in", partners.ids)])
         )
-        used = env["account.move"].search([("partner_bank_id", "in", banks.ids)]).partner_bank_id
+        used = self._banks_in_use(banks)
         self._unlink_quietly(banks - used, partners)
         used.write({"acc_holder_name": pseudonyms["name"]})
 
@@ -463,10 +474,7 @@ class CrmGdprEraser(models.AbstractModel):
         leads.write(lead_values)
         counts["leads anonymised"] = len(leads)
 
-        counts["mailing contacts deleted"] = len(footprint["mailing_contacts"])
-        footprint["mailing_contacts"].unlink()
-        footprint["traces"].write({"email": pseudonyms["email"]})
-        counts["mailing traces anonymised"] = len(footprint["traces"])
+        counts.update(self._erase_mailing_records(footprint, pseudonyms))
         counts["blacklist entries deleted"] = len(footprint["blacklist"])
         footprint["blacklist"].unlink()
 
@@ -480,6 +488,18 @@ class CrmGdprEraser(models.AbstractModel):
             {"requester_name": pseudonyms["name"], "requester_email": pseudonyms["email"]}
         )
         return counts
+
+    @api.model
+    def _banks_in_use(self, banks):
+        """The bank accounts of `banks` a document refers to: kept, their holder renamed (a
+        bridge adds those of invoices)."""
+        return banks.browse()
+
+    @api.model
+    def _erase_mailing_records(self, footprint, pseudonyms):
+        """{count label: n}: other records of the person, deleted or anonymised (a bridge adds
+        mailing contacts and traces)."""
+        return {}
 
     @api.model
     def _unlink_quietly(self, records, partners):
@@ -617,7 +637,7 @@ class CrmGdprEraser(models.AbstractModel):
                 "kept": bool(hold),
                 "until": fields.Date.to_string(hold.hold_until) if hold else None,
                 "rule": hold.rule_id.display_name if hold else None,
-                "invoices": hold.move_ids.mapped("name") if hold else [],
+                "invoices": hold._kept_document_names() if hold else [],
                 "documents": len(hold.attachment_ids) if hold else 0,
                 "note": "Posted invoices keep totals, partner link and hashes; their PDF "
                 "documents stay in the file store and the billing identity is sealed until "

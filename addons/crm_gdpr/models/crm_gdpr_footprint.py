@@ -52,9 +52,7 @@ class CrmGdprSubject(models.Model):
         footprint["leads"] = env["crm.lead"].search(
             ["|", ("email_normalized", "in", emails), ("partner_id", "in", partners.ids)]
         )
-        footprint["mailing_contacts"] = env["mailing.contact"].search(
-            [("email_normalized", "in", emails)]
-        )
+        footprint.update(self._gdpr_footprint_people(env, emails))
         footprint["requests"] = env["crm.gdpr.request"].search([("subject_id", "=", self.id)])
         records = self._gdpr_record_refs(footprint)
         message_domain = [("author_id", "in", partners.ids)]
@@ -80,15 +78,7 @@ class CrmGdprSubject(models.Model):
             ]
         footprint["activities"] = env["mail.activity"].search(activity_domain)
         footprint["events"] = env["calendar.event"].search([("partner_ids", "in", partners.ids)])
-        footprint["traces"] = env["mailing.trace"].search(
-            [
-                "|",
-                ("email", "in", emails),
-                "&",
-                ("model", "=", "crm.lead"),
-                ("res_id", "in", footprint["leads"].ids),
-            ]
-        )
+        footprint.update(self._gdpr_footprint_mailings(env, emails, footprint))
         mail_domain = [
             "|",
             ("recipient_ids", "in", partners.ids),
@@ -100,9 +90,7 @@ class CrmGdprSubject(models.Model):
         footprint["blacklist"] = env["mail.blacklist"].search([("email", "in", emails)])
         footprint["consents"] = self.with_env(env).consent_ids
         footprint["receipts"] = env["crm.gdpr.receipt"].search([("subject_id", "=", self.id)])
-        footprint["moves"] = env["account.move"].search(
-            ["|", ("partner_id", "in", partners.ids), ("commercial_partner_id", "in", partners.ids)]
-        )
+        footprint.update(self._gdpr_footprint_documents(env, partners))
         footprint["orders"] = (
             env["sale.order"].search([("partner_id", "in", partners.ids)])
             if "sale.order" in env
@@ -110,11 +98,24 @@ class CrmGdprSubject(models.Model):
         )
         return footprint
 
+    def _gdpr_footprint_people(self, env, emails):
+        """{footprint key: sudo recordset} of other records that are the person, found by
+        their addresses (a bridge adds mailing contacts)."""
+        return {}
+
+    def _gdpr_footprint_mailings(self, env, emails, footprint):
+        """{footprint key: sudo recordset} of what was sent to the person by other means than
+        mail.mail (a bridge adds mailing traces)."""
+        return {}
+
+    def _gdpr_footprint_documents(self, env, partners):
+        """{footprint key: sudo recordset} of business documents of the person's contacts (a
+        bridge adds invoices)."""
+        return {}
+
     def _gdpr_business_refs(self, footprint):
         """{model: ids} of the person's business documents (invoices, orders)."""
         refs = {}
-        if footprint["moves"]:
-            refs["account.move"] = footprint["moves"].ids
         if footprint["orders"]:
             refs["sale.order"] = footprint["orders"].ids
         return refs
@@ -159,7 +160,6 @@ class CrmGdprSubject(models.Model):
         refs = {
             "res.partner": footprint["partners"].ids,
             "crm.lead": footprint["leads"].ids,
-            "mailing.contact": footprint["mailing_contacts"].ids,
             "crm.gdpr.subject": footprint["subject"].ids,
         }
         return {model: ids for model, ids in refs.items() if ids}
@@ -266,16 +266,6 @@ class CrmGdprSubject(models.Model):
                 }
                 for event in fp["events"]
             ],
-            "mailings": [
-                {
-                    "mailing": trace.mass_mailing_id.subject or "",
-                    "email": trace.email or "",
-                    "status": trace.trace_status,
-                    "sent_on": fmt(trace.sent_datetime),
-                    "opened_on": fmt(trace.open_datetime),
-                }
-                for trace in fp["traces"]
-            ],
             "consents": [
                 {
                     "purpose": consent.purpose_id.name,
@@ -305,33 +295,7 @@ class CrmGdprSubject(models.Model):
                 }
                 for receipt in fp["receipts"]
             ],
-            "invoices": [
-                {
-                    "number": move.name,
-                    "type": move.move_type,
-                    "date": str(move.invoice_date or move.date or ""),
-                    "state": move.state,
-                    "total": move.amount_total,
-                    "currency": move.currency_id.name,
-                    "payment_state": move.payment_state or "",
-                }
-                for move in fp["moves"].filtered(lambda m: m.is_invoice(include_receipts=True))
-            ],
         }
-        sections["invoice_lines"] = [
-            {
-                "invoice": line.move_id.name,
-                "description": line.name or "",
-                "product": line.product_id.display_name or "",
-                "quantity": line.quantity,
-                "unit_price": line.price_unit,
-                "subtotal": line.price_subtotal,
-                "currency": line.currency_id.name,
-            }
-            for line in fp["moves"]
-            .filtered(lambda m: m.is_invoice(include_receipts=True))
-            .invoice_line_ids
-        ]
         sections["bank_accounts"] = [
             {
                 "account_number": bank.acc_number,
@@ -363,21 +327,6 @@ class CrmGdprSubject(models.Model):
                 "file": self._gdpr_attachment_path(attachment),
             }
             for attachment in extra["attachments"]
-        ]
-        subscriptions = (
-            self.env["mailing.subscription"]
-            .sudo()
-            .search([("contact_id", "in", fp["mailing_contacts"].ids)])
-        )
-        sections["mailing_lists"] = [
-            {
-                "list": subscription.list_id.name,
-                "email": subscription.contact_id.email or "",
-                "subscribed_on": fmt(subscription.create_date),
-                "opted_out": subscription.opt_out,
-                "opted_out_on": fmt(subscription.opt_out_datetime),
-            }
-            for subscription in subscriptions
         ]
         if "website.visitor" in self.env:
             visitors = (
@@ -418,6 +367,7 @@ class CrmGdprSubject(models.Model):
                 }
                 for order in fp["orders"]
             ]
+        sections.update(self._gdpr_export_more_sections(fp, extra))
         sections["other_records"] = self._gdpr_other_records(fp)
         sections["other_records"] += self._gdpr_scanned_records(fp, sections, extra)
         records = {
@@ -428,19 +378,20 @@ class CrmGdprSubject(models.Model):
         records |= {row["reference"] for row in sections["other_records"]}
         return sections, sorted(records)
 
+    def _gdpr_export_more_sections(self, fp, extra):
+        """{section: [row dicts]} of what bridges add to the archive (mailings, invoices)."""
+        return {}
+
     def _gdpr_exported_refs(self, fp, extra):
         """{model: ids} of the records the sections above hold."""
         refs = dict(self._gdpr_record_refs(fp), **self._gdpr_business_refs(fp))
-        moves = fp["moves"]
         refs.update(
             {
                 "mail.message": extra["messages"].ids,
                 "mail.activity": extra["activities"].ids,
                 "ir.attachment": extra["attachments"].ids,
                 "mail.tracking.value": extra["tracking"].ids,
-                "account.move.line": moves.line_ids.ids,
                 "calendar.event": fp["events"].ids,
-                "mailing.trace": fp["traces"].ids,
                 "mail.mail": fp["mails"].ids,
                 "crm.gdpr.consent": fp["consents"].ids,
                 "crm.gdpr.receipt": fp["receipts"].ids,

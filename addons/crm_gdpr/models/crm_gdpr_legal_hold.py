@@ -3,7 +3,6 @@ import hashlib
 import json
 
 from cryptography.fernet import Fernet, InvalidToken
-from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -31,9 +30,7 @@ class CrmGdprLegalHold(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     rule_id = fields.Many2one("crm.gdpr.hold.rule", readonly=True, ondelete="set null")
     country_id = fields.Many2one("res.country", readonly=True)
-    last_invoice_date = fields.Date(readonly=True)
     hold_until = fields.Date(required=True, readonly=True, tracking=True)
-    move_ids = fields.Many2many("account.move", string="Invoices Kept", readonly=True)
     attachment_ids = fields.Many2many("ir.attachment", string="Documents Kept", readonly=True)
     sealed_identity = fields.Text(readonly=True, groups="base.group_system")
     state = fields.Selection(
@@ -53,73 +50,17 @@ class CrmGdprLegalHold(models.Model):
 
     @api.model
     def _hold_for(self, request, partners):
-        """Create the hold an erasure needs for `partners`' posted invoices; empty when none is
-        needed (no posted invoice, or the retention period is already over)."""
-        moves = (
-            self.env["account.move"]
-            .sudo()
-            .search(
-                [
-                    "|",
-                    ("partner_id", "in", partners.ids),
-                    ("commercial_partner_id", "in", partners.ids),
-                    ("state", "=", "posted"),
-                    ("move_type", "in", ("out_invoice", "out_refund", "in_invoice", "in_refund")),
-                ]
-            )
-        )
-        if not moves:
-            return self.browse()
-        last_date = max(moves.mapped(lambda m: m.invoice_date or m.date))
-        country = partners.country_id[:1] or request.company_id.country_id
-        rule = self.env["crm.gdpr.hold.rule"].sudo()._for_country(country)
-        years = rule.years if rule else 10
-        hold_until = last_date + relativedelta(years=years)
-        if hold_until <= fields.Date.context_today(self):
-            return self.browse()
-        attachments = (
-            self.env["ir.attachment"]
-            .sudo()
-            .search(
-                [
-                    "|",
-                    ("res_field", "=", False),
-                    ("res_field", "!=", False),
-                    ("res_model", "=", "account.move"),
-                    ("res_id", "in", moves.ids),
-                    ("mimetype", "in", ("application/pdf", "application/xml", "text/xml")),
-                ]
-            )
-        )
-        hold = self.sudo().create(
-            {
-                "name": self.env._("Tax retention of %s", request.name),
-                "request_id": request.id,
-                "subject_id": request.subject_id.id,
-                "company_id": request.company_id.id,
-                "rule_id": rule.id,
-                "country_id": country.id,
-                "last_invoice_date": last_date,
-                "hold_until": hold_until,
-                "move_ids": [fields.Command.set(moves.ids)],
-                "attachment_ids": [fields.Command.set(attachments.ids)],
-            }
-        )
-        identity = [
-            {
-                "name": partner.name,
-                "street": partner.street,
-                "street2": partner.street2,
-                "zip": partner.zip,
-                "city": partner.city,
-                "country": partner.country_id.code,
-                "vat": partner.vat,
-                "email": partner.email,
-            }
-            for partner in partners
-        ]
-        hold.sealed_identity = self._cipher(hold.id).encrypt(json.dumps(identity).encode()).decode()
-        return hold
+        """Create the hold an erasure needs for `partners`' documents that the law makes the
+        company keep; empty when none is needed (crm_gdpr_account holds posted invoices)."""
+        return self.browse()
+
+    def _kept_documents(self):
+        """{(model, id)} of the documents this hold keeps: their chatter keeps its body."""
+        return set()
+
+    def _kept_document_names(self):
+        """Names of the documents this hold keeps, for the erasure's evidence."""
+        return []
 
     def action_reveal_for_audit(self):
         """Show the sealed billing identity to the DPO for a tax audit, without storing it."""

@@ -125,24 +125,10 @@ class CrmGdprRetentionRule(models.Model):
         ]
 
     def _kept_partner_ids(self):
-        """Contacts an invoice or a legal hold keeps: the invoice's contact and its commercial
-        entity (whose name the invoice shows), and the people of active legal holds."""
-        self.env.flush_all()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT partner_id FROM account_move WHERE partner_id IS NOT NULL
-                 UNION
-                SELECT commercial_partner_id FROM account_move
-                 WHERE commercial_partner_id IS NOT NULL
-                """
-            )
-        )
-        ids = {row[0] for row in rows}
+        """Contacts a legal hold keeps: the people of active legal holds (crm_gdpr_account adds
+        the contacts named on an invoice)."""
         holds = self.env["crm.gdpr.legal.hold"].sudo().search([("state", "=", "active")])
-        ids |= set(holds.subject_id.partner_id.ids)
-        ids |= set((holds.move_ids.partner_id | holds.move_ids.commercial_partner_id).ids)
-        return sorted(ids)
+        return sorted(set(holds.subject_id.partner_id.ids))
 
     def _compute_preview_count(self):
         for rule in self:

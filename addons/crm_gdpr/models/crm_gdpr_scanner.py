@@ -6,8 +6,6 @@ import phonenumbers
 from odoo import api, models
 from odoo.tools import SQL, html2plaintext
 
-from odoo.addons.account.models.account_move import MAX_HASH_VERSION
-
 # Tables never rewritten by the residual pass: the consent proof (hash chained), Odoo's own
 # metadata and configuration. An identifier found there is reported as kept, never replaced.
 PROTECTED_TABLES = {
@@ -54,6 +52,9 @@ LOOSE_KINDS = ("phone", "iban", "vat")
 # Kinds a name-only match is checked against the row's own address for.
 NAME_KINDS = ("name",)
 
+# Tables probed for the person in one query (EXISTS per table, joined with UNION ALL).
+PROBE_BATCH = 50
+
 MIN_PHONE_DIGITS = 6
 MIN_SURNAME_LENGTH = 4
 
@@ -69,10 +70,9 @@ class CrmGdprScanner(models.AbstractModel):
     identifiers, and optionally replaces what it finds by a pseudonym. The scan is the evidence
     of an erasure; its result never contains the identifiers, only their SHA-256.
 
-    What Odoo's accounting integrity hash covers (read from `_get_integrity_hash_fields` of
-    journal entries and their lines) is never rewritten on an entry that is hashed, will be hashed
-    (posted in a hash-locked journal) or is kept by a legal hold: a hit there is reported as kept,
-    with its reason, never as residual."""
+    What must never be rewritten (`_protected_rows`: with crm_gdpr_account, what Odoo's
+    accounting integrity hash covers and what a legal hold keeps) is reported as kept, with its
+    reason, never as residual."""
 
     _name = "crm.gdpr.scanner"
     _description = "Personal Data Scanner"
@@ -226,44 +226,11 @@ class CrmGdprScanner(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _hash_covered_columns(self):
-        """{table: {columns}}: the text columns of journal entries and their lines that Odoo's
-        accounting integrity hash covers, read from Odoo's own definition, every hash version."""
-        result = {}
-        for model_name in ("account.move", "account.move.line"):
-            Model = self.env[model_name]
-            fnames = set()
-            for version in range(1, MAX_HASH_VERSION + 1):
-                fnames.update(Model.with_context(hash_version=version)._get_integrity_hash_fields())
-            result[Model._table] = {
-                fname
-                for fname in fnames
-                if Model._fields[fname].store and Model._fields[fname].column_type
-            }
-        return result
-
-    @api.model
     def _protected_rows(self):
-        """{table: (columns, SQL condition of the rows where they are kept, reason)}."""
-        held = (
-            self.env["crm.gdpr.legal.hold"].sudo().search([("state", "=", "active")]).move_ids.ids
-        )
-        moves = SQL(
-            "(state = 'posted' AND (inalterable_hash IS NOT NULL OR journal_id IN "
-            "(SELECT j.id FROM account_journal j WHERE j.restrict_mode_hash_table)))"
-            " OR id = ANY(%s)",
-            held,
-        )
-        covered = self._hash_covered_columns()
-        reason = "accounting integrity hash or legal hold"
-        return {
-            "account_move": (covered["account_move"], SQL("(%s)", moves), reason),
-            "account_move_line": (
-                covered["account_move_line"],
-                SQL("(move_id IN (SELECT id FROM account_move WHERE %s))", moves),
-                reason,
-            ),
-        }
+        """{table: (columns, SQL condition of the rows where they are kept, reason)}: what is
+        never rewritten (crm_gdpr_account: what the accounting integrity hash covers and what
+        a legal hold keeps)."""
+        return {}
 
     # ------------------------------------------------------------------
     # Scan and replace
@@ -360,31 +327,51 @@ class CrmGdprScanner(models.AbstractModel):
             return []
         self.env.flush_all()
         protected = self._protected_rows()
-        hits = []
+        candidates = []
         for table, columns in self._text_columns().items():
             if tables is not None and table not in tables:
                 continue
+            if kept is None and table in PROTECTED_TABLES:
+                continue  # never rewritten: nothing there is a hit, only what was kept
             scope = self._scope(table, rows)
             if scope is None:
                 continue
             condition = self._row_condition(table, columns, identifiers)
-            self._execute(
-                SQL(
-                    "SELECT count(*) FROM %s WHERE %s AND %s",
-                    SQL.identifier(table),
-                    scope,
-                    condition,
-                )
-            )
-            if not self.env.cr.fetchone()[0]:
+            candidates.append((table, columns, SQL("%s AND %s", scope, condition)))
+        found = self._tables_with_rows(candidates)
+        hits = []
+        for table, columns, condition in candidates:
+            if table not in found:
                 continue
             table_hits, table_kept = self._hits_per_column(
-                table, columns, identifiers, SQL("%s AND %s", scope, condition), protected
+                table, columns, identifiers, condition, protected
             )
             hits += table_hits
             if kept is not None:
                 kept += table_kept
         return hits
+
+    @api.model
+    def _tables_with_rows(self, candidates):
+        """The tables of `candidates` ([(table, columns, condition)]) having a row where the
+        condition holds: a few queries for the whole database (one per batch of tables), each
+        table's probe stopping at its first row."""
+        found = set()
+        for start in range(0, len(candidates), PROBE_BATCH):
+            batch = candidates[start : start + PROBE_BATCH]
+            self._execute(
+                SQL(" UNION ALL ").join(
+                    SQL(
+                        "SELECT %s WHERE EXISTS (SELECT 1 FROM %s WHERE %s)",
+                        table,
+                        SQL.identifier(table),
+                        condition,
+                    )
+                    for table, _columns, condition in batch
+                )
+            )
+            found.update(row[0] for row in self.env.cr.fetchall())
+        return found
 
     @api.model
     def _scan_rows(self, identifiers):
@@ -394,16 +381,20 @@ class CrmGdprScanner(models.AbstractModel):
             return {}
         self.env.flush_all()
         models_by_table = self._models_by_table()
+        candidates = [
+            (table, columns, self._row_condition(table, columns, identifiers))
+            for table, columns in self._text_columns().items()
+            if models_by_table.get(table) and table not in PROTECTED_TABLES
+        ]
+        tables = self._tables_with_rows(candidates)
         found = {}
-        for table, columns in self._text_columns().items():
-            models_ = models_by_table.get(table)
-            if not models_ or table in PROTECTED_TABLES:
+        for table, _columns, condition in candidates:
+            if table not in tables:
                 continue
-            condition = self._row_condition(table, columns, identifiers)
             self._execute(SQL("SELECT id FROM %s WHERE %s", SQL.identifier(table), condition))
             ids = [row[0] for row in self.env.cr.fetchall()]
             if ids:
-                found[models_[0]._name] = ids
+                found[models_by_table[table][0]._name] = ids
         return found
 
     @api.model
@@ -455,6 +446,7 @@ class CrmGdprScanner(models.AbstractModel):
         updated = []
         rewritten = {}
         models_by_table = self._models_by_table()
+        candidates = []
         for table, columns in self._text_columns().items():
             if table in PROTECTED_TABLES or (tables is not None and table not in tables):
                 continue
@@ -462,40 +454,22 @@ class CrmGdprScanner(models.AbstractModel):
             condition = self._row_condition(table, columns, identifiers, protected)
             if scope is None or condition is None:
                 continue
-            assignments = []
-            for column, data_type in columns:
-                if self._open_column_sql(table, column, data_type, protected) is None:
-                    continue
-                value = self._column_sql(column, data_type)
-                for kind in self._replacement_order():
-                    pattern = self._pattern(identifiers, kinds=(kind,))
-                    if pattern:
-                        value = SQL(
-                            "regexp_replace(%s, %s, %s, 'gi')",
-                            value,
-                            pattern,
-                            self._replacement(replacements, kind),
-                        )
-                if data_type == "jsonb":
-                    value = SQL("%s::jsonb", value)
-                if table in protected and column in protected[table][0]:
-                    value = SQL(
-                        "CASE WHEN %s THEN %s ELSE %s END",
-                        protected[table][1],
-                        SQL.identifier(column),
-                        value,
-                    )
-                assignments.append(SQL("%s = %s", SQL.identifier(column), value))
+            candidates.append((table, columns, SQL("%s AND %s", scope, condition)))
+        # Only the tables holding the person are rewritten: one probe for the whole database.
+        found = self._tables_with_rows(candidates)
+        for table, columns, where in candidates:
+            if table not in found:
+                continue
+            assignments = self._assignments(table, columns, identifiers, replacements, protected)
             if not assignments:
                 continue
             models_ = models_by_table.get(table)
             self._execute(
                 SQL(
-                    "UPDATE %s SET %s WHERE %s AND %s %s",
+                    "UPDATE %s SET %s WHERE %s %s",
                     SQL.identifier(table),
                     SQL(", ").join(assignments),
-                    scope,
-                    condition,
+                    where,
                     SQL("RETURNING id") if models_ else SQL(),
                 )
             )
@@ -504,10 +478,40 @@ class CrmGdprScanner(models.AbstractModel):
                 if models_:
                     ids = [row[0] for row in self.env.cr.fetchall()]
                     rewritten[table] = (models_, ids, {column for column, _type in columns})
-        self.env.invalidate_all()
-        self.env.registry.clear_cache()
-        self._recompute_derived(rewritten)
+        if updated:
+            self.env.invalidate_all()
+            self.env.registry.clear_cache()
+            self._recompute_derived(rewritten)
         return updated
+
+    @api.model
+    def _assignments(self, table, columns, identifiers, replacements, protected):
+        """SET clauses rewriting the identifiers in the open columns of `table`."""
+        assignments = []
+        for column, data_type in columns:
+            if self._open_column_sql(table, column, data_type, protected) is None:
+                continue
+            value = self._column_sql(column, data_type)
+            for kind in self._replacement_order():
+                pattern = self._pattern(identifiers, kinds=(kind,))
+                if pattern:
+                    value = SQL(
+                        "regexp_replace(%s, %s, %s, 'gi')",
+                        value,
+                        pattern,
+                        self._replacement(replacements, kind),
+                    )
+            if data_type == "jsonb":
+                value = SQL("%s::jsonb", value)
+            if table in protected and column in protected[table][0]:
+                value = SQL(
+                    "CASE WHEN %s THEN %s ELSE %s END",
+                    protected[table][1],
+                    SQL.identifier(column),
+                    value,
+                )
+            assignments.append(SQL("%s = %s", SQL.identifier(column), value))
+        return assignments
 
     @api.model
     def _replacement(self, replacements, kind):

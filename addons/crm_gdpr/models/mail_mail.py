@@ -2,7 +2,30 @@ from collections import defaultdict
 
 from odoo import api, fields, models, tools
 
-from .mailing_mailing import FAILURE_TYPE_OF_REASON, GDPR_FAILURE_TYPES
+# Models whose records are people: a hand-written mass email to them is marketing, and a
+# mailing to them must say for which purpose it is sent (crm_gdpr_mass_mailing).
+PEOPLE_MODELS = ("crm.lead", "res.partner", "mailing.contact")
+
+GDPR_FAILURE_TYPES = [
+    ("gdpr_no_consent", "No Consent"),
+    ("gdpr_pending", "Consent Awaiting Confirmation"),
+    ("gdpr_withdrawn", "Consent Withdrawn"),
+    ("gdpr_expired", "Consent Expired"),
+    ("gdpr_restricted", "Processing Restricted or Objected"),
+    ("gdpr_tampered", "Consent Disagrees with its Receipts"),
+]
+
+# Denial reason (crm.gdpr.consent._gdpr_denials) -> failure type of mails and traces.
+FAILURE_TYPE_OF_REASON = {
+    "no_consent": "gdpr_no_consent",
+    "pending": "gdpr_pending",
+    "withdrawn": "gdpr_withdrawn",
+    "expired": "gdpr_expired",
+    "restricted": "gdpr_restricted",
+    "objected": "gdpr_restricted",
+    "erased": "gdpr_restricted",
+    "tampered": "gdpr_tampered",
+}
 
 # Context key under which the code sending marketing mail (a template marked marketing, the
 # composer in mass mode) puts a Marketing object; a context from RPC can never hold one.
@@ -21,12 +44,6 @@ class Marketing:
 
 def marketing_context(purpose):
     return {MARKETING_KEY: Marketing(purpose)}
-
-
-# Held in the context by the mailing's "Test" wizard only: test mails go to the addresses the
-# marketer types, as in stock, not to the mailing's recipients.
-TEST_SEND_KEY = "crm_gdpr_test_send"
-TEST_SEND = object()
 
 
 class MailMail(models.Model):
@@ -79,18 +96,15 @@ class MailMail(models.Model):
         )
 
     def _gdpr_is_marketing(self):
+        """Marketing mail is checked for consent when it is sent (a bridge adds mass mailings)."""
         self.ensure_one()
-        return bool(self.mailing_id or self.gdpr_marketing)
+        return bool(self.gdpr_marketing)
 
     def _gdpr_purpose(self):
-        """The purpose a marketing mail is sent for; None: any purpose using email."""
+        """The purpose a marketing mail is sent for; None: any purpose using email; False: not
+        an email to check (a bridge may say so of an SMS mailing)."""
         self.ensure_one()
         purpose = self.gdpr_purpose_id
-        if not purpose and self.mailing_id:
-            mailing = self.mailing_id
-            if mailing.mailing_type != "mail":
-                return False  # not an email (SMS...)
-            purpose = mailing.gdpr_purpose_id
         if not purpose:
             purpose = self.env["crm.gdpr.purpose"].sudo()._get_mailing_default()
         return purpose or None
@@ -141,10 +155,6 @@ class MailMail(models.Model):
         failure_type = FAILURE_TYPE_OF_REASON[reason]
         label = self.env["crm.gdpr.consent"]._gdpr_reason_label(reason)
         self.write({"state": "cancel", "failure_type": failure_type, "failure_reason": label})
-        if self.mailing_trace_ids:
-            self.mailing_trace_ids.write(
-                {"trace_status": "cancel", "failure_type": failure_type, "failure_reason": label}
-            )
         notifications = (
             self.env["mail.notification"]
             .sudo()
@@ -183,12 +193,16 @@ class MailMail(models.Model):
     # Preference link
     # ------------------------------------------------------------------
 
+    def _gdpr_carries_preference_link(self):
+        """Marketing mail carries the person's preference link (a bridge adds mailings)."""
+        return bool(self.gdpr_marketing)
+
     def _prepare_outgoing_list(self, mail_server=False, recipients_follower_status=None):
         """Every marketing email carries the signed link to the recipient's preference page."""
         email_list = super()._prepare_outgoing_list(
             mail_server=mail_server, recipients_follower_status=recipients_follower_status
         )
-        if not (self.mailing_id and self.res_id) and not self.gdpr_marketing:
+        if not self._gdpr_carries_preference_link():
             return email_list
         for email_values in email_list:
             if not email_values.get("email_to") or tools.is_html_empty(email_values["body"]):

@@ -3,14 +3,10 @@ from . import test_consent_receipts
 from . import test_consent_api
 from . import test_double_optin
 from . import test_preference_page
-from . import test_mailing_enforcement
 from . import test_activity_warning
 from . import test_requests
-from . import test_erasure
 from . import test_retention
 from . import test_proof
 from . import test_send_time
 from . import test_identity_access
-from . import test_erasure_everything
-from . import test_retention_anonymous
-from . import test_access_archive
+from . import test_erasure_basic

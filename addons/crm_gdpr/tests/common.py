@@ -1,4 +1,10 @@
+import re
+
+from odoo import modules
 from odoo.tests import TransactionCase, new_test_user
+
+# The CSRF token of a form in a page (HTTP tests post the forms of the pages they open).
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class GdprCase(TransactionCase):
@@ -48,16 +54,10 @@ class GdprCase(TransactionCase):
                 "validity_months": 0,
             }
         )
-        cls.user_sales = new_test_user(
-            cls.env,
-            login="gdpr_sales",
-            name="Priya Salesman",
-            groups="sales_team.group_sale_salesman",
-        )
-        cls.user_dpo = new_test_user(
-            cls.env,
-            login="gdpr_dpo",
-            name="Dana Protector",
+        cls.user_sales = cls._new_user("gdpr_sales", "Priya Salesman")
+        cls.user_dpo = cls._new_user(
+            "gdpr_dpo",
+            "Dana Protector",
             groups="sales_team.group_sale_salesman,crm_gdpr.group_gdpr_dpo",
         )
         cls.partner_anna = cls.env["res.partner"].create(
@@ -68,6 +68,19 @@ class GdprCase(TransactionCase):
         )
 
     @classmethod
+    def _new_user(cls, login, name, groups="sales_team.group_sale_salesman", **values):
+        """An internal user (a salesperson unless `groups` says otherwise)."""
+        return new_test_user(cls.env, login=login, name=name, groups=groups, **values)
+
+    @classmethod
+    def _new_portal_user(cls, login, name, email, password=None):
+        """A portal user; `password` to sign in with in HTTP tests."""
+        values = {"password": password} if password else {}
+        return new_test_user(
+            cls.env, login=login, name=name, email=email, groups="base.group_portal", **values
+        )
+
+    @classmethod
     def _give(cls, subject_or_partner, purpose, channels, state="given", source="phone", **ev):
         Subject = cls.env["crm.gdpr.subject"]
         subject = subject_or_partner
@@ -75,59 +88,53 @@ class GdprCase(TransactionCase):
             subject = Subject._find_or_create(partner=subject_or_partner)
         return subject._set_consents(purpose, channels, state, source=source, **ev)
 
+    def _post_form(self, url, page, **data):
+        """Post `data` to `url` with the CSRF token of the form in `page` (HTTP tests)."""
+        return self.url_open(url, data=dict(data, csrf_token=CSRF.search(page.text).group(1)))
+
+    def _withdraw_on_my_privacy(self, page, purpose, channel):
+        """Withdraw one consent on /my/privacy, as the portal user who opened `page`."""
+        return self._post_form(
+            "/my/privacy",
+            page,
+            decision="withdraw",
+            purpose_id=purpose.id,
+            channel_id=channel.id,
+        )
+
     def _verify(self):
         return self.env["crm.gdpr.receipt.check"]._run()
 
 
-class GdprAccountingCase(GdprCase):
-    """A company of its own with the generic chart of accounts, the accounting audit trail on
-    and a hash-secured sales journal: erasure must leave its invoices intact."""
+class SendTimeCase(GdprCase):
+    """Anna agreed to the newsletter by email, Ben withdrew, Carla never answered."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.acc_company = cls.env["res.company"].create(
-            {"name": "Brabant Kitchens SRL", "country_id": cls.env.ref("base.be").id}
+        cls.env.ref("base.user_admin").email = "marketing@example.com"
+        cls.partner_carla = cls.env["res.partner"].create(
+            {"name": "Carla Rossi", "email": "carla.rossi@example.it"}
         )
-        cls.env.user.company_ids |= cls.acc_company
-        cls.user_dpo.company_ids |= cls.acc_company
-        cls.user_sales.company_ids |= cls.acc_company
-        cls.env["account.chart.template"].try_loading(
-            "generic_coa", company=cls.acc_company, install_demo=False
-        )
-        cls.acc_company.check_account_audit_trail = True
-        cls.sale_journal = cls.env["account.journal"].search(
-            [("company_id", "=", cls.acc_company.id), ("type", "=", "sale")], limit=1
-        )
-        cls.sale_journal.restrict_mode_hash_table = True
+        cls._give(cls.partner_anna, cls.purpose_news, cls.channel_email)
+        cls.consent_ben = cls._give(cls.partner_ben, cls.purpose_news, cls.channel_email)
+        cls.consent_ben.action_withdraw()
+        cls.people = cls.partner_anna | cls.partner_ben | cls.partner_carla
 
-    @classmethod
-    def _invoice(cls, partner, amount, date="2025-03-10", post=True):
-        move = (
-            cls.env["account.move"]
-            .with_company(cls.acc_company)
-            .with_context(tracking_disable=False)
-            .create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": date,
-                    "journal_id": cls.sale_journal.id,
-                    "invoice_line_ids": [
-                        (
-                            0,
-                            0,
-                            {
-                                "name": "Oak kitchen cabinets",
-                                "quantity": 1,
-                                "price_unit": amount,
-                                "tax_ids": [(5, 0, 0)],
-                            },
-                        ),
-                    ],
-                }
-            )
+    def setUp(self):
+        super().setUp()
+        # Odoo's own test runner sets this flag: mail is then "sent" without an SMTP server.
+        # Set it here too, so that pytest runs behave the same.
+        self.patch(modules.module, "current_test", True)
+
+    def _send_queue(self):
+        """Send what the queue holds now, as the mail job does."""
+        self.env["mail.mail"].sudo().process_email_queue()
+
+    def _mails(self, model, res_ids, **domain):
+        extra = [(key, "=", value) for key, value in domain.items()]
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", model), ("res_id", "in", list(res_ids)), *extra])
         )
-        if post:
-            move.action_post()
-        return move

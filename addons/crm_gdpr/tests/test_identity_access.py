@@ -2,12 +2,10 @@ import html
 import re
 
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import GdprCase
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @tagged("post_install", "-at_install")
@@ -16,13 +14,8 @@ class TestPortalEmailIsNotIdentity(GdprCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.consent_anna = cls._give(cls.partner_anna, cls.purpose_news, cls.channel_email)
-        cls.mallory = new_test_user(
-            cls.env,
-            login="gdpr_mallory",
-            password="gdpr_mallory_pw",
-            groups="base.group_portal",
-            name="Mallory Portal",
-            email="mallory@example.com",
+        cls.mallory = cls._new_portal_user(
+            "gdpr_mallory", "Mallory Portal", "mallory@example.com", password="gdpr_mallory_pw"
         )
 
     def test_portal_user_taking_someone_elses_email_gets_none_of_their_choices(self):
@@ -35,17 +28,8 @@ class TestPortalEmailIsNotIdentity(GdprCase, HttpCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn("Mallory Portal", page.text)
         self.assertNotIn("Anna", page.text)
-        csrf = CSRF.search(page.text).group(1)
-        self.url_open("/my/privacy", data={"csrf_token": csrf, "decision": "withdraw_all"})
-        self.url_open(
-            "/my/privacy",
-            data={
-                "csrf_token": csrf,
-                "decision": "withdraw",
-                "purpose_id": self.purpose_news.id,
-                "channel_id": self.channel_email.id,
-            },
-        )
+        self._post_form("/my/privacy", page, decision="withdraw_all")
+        self._withdraw_on_my_privacy(page, self.purpose_news, self.channel_email)
         self.env.invalidate_all()
         self.assertEqual(self.consent_anna.state, "given")
         self.assertEqual(len(self.consent_anna.receipt_ids), 1)
@@ -85,8 +69,7 @@ class TestPortalEmailIsNotIdentity(GdprCase, HttpCase):
         )
         page = self.url_open("/my/privacy")
         self.assertIn("o_gdpr_confirm_email", page.text)
-        csrf = CSRF.search(page.text).group(1)
-        self.url_open("/my/privacy", data={"csrf_token": csrf, "decision": "confirm_email"})
+        self._post_form("/my/privacy", page, decision="confirm_email")
         link = self._confirm_link(self.partner_anna.email)
         # Even with the link (Anna's mailbox), Anna's person has a contact: nothing moves.
         response = self.url_open(link)
@@ -98,20 +81,14 @@ class TestPortalEmailIsNotIdentity(GdprCase, HttpCase):
         # Vera subscribed on the web form before having an account.
         vera = self.env["crm.gdpr.subject"]._find_or_create(email="vera@example.com")
         consent = self._give(vera, self.purpose_news, self.channel_email)
-        user = new_test_user(
-            self.env,
-            login="gdpr_vera",
-            password="gdpr_vera_pw",
-            groups="base.group_portal",
-            name="Vera Portal",
-            email="vera@example.com",
+        user = self._new_portal_user(
+            "gdpr_vera", "Vera Portal", "vera@example.com", password="gdpr_vera_pw"
         )
         self.authenticate("gdpr_vera", "gdpr_vera_pw")
         page = self.url_open("/my/privacy")
         self.assertIn("o_gdpr_confirm_email", page.text)
         self.assertEqual(self._email_state(page), "none")
-        csrf = CSRF.search(page.text).group(1)
-        self.url_open("/my/privacy", data={"csrf_token": csrf, "decision": "confirm_email"})
+        self._post_form("/my/privacy", page, decision="confirm_email")
         link = self._confirm_link("vera@example.com")
         for forged in (
             link.replace("token=", "token=x"),
@@ -177,17 +154,9 @@ class TestConsentAccess(GdprCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.user_sales_2 = new_test_user(
-            cls.env,
-            login="gdpr_sales_2",
-            name="Rui Seller",
-            groups="sales_team.group_sale_salesman",
-        )
-        cls.user_all_leads = new_test_user(
-            cls.env,
-            login="gdpr_sales_all",
-            name="Lena Manager",
-            groups="sales_team.group_sale_salesman_all_leads",
+        cls.user_sales_2 = cls._new_user("gdpr_sales_2", "Rui Seller")
+        cls.user_all_leads = cls._new_user(
+            "gdpr_sales_all", "Lena Manager", groups="sales_team.group_sale_salesman_all_leads"
         )
         Lead = cls.env["crm.lead"]
         cls.lead_mine = Lead.create(

@@ -1,10 +1,8 @@
 import re
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 
-from .common import GdprCase
-
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+from .common import CSRF, GdprCase
 
 
 @tagged("post_install", "-at_install")
@@ -24,8 +22,7 @@ class TestPreferencePage(GdprCase, HttpCase):
     def _post(self, url, **data):
         page = self.url_open(url)
         self.assertEqual(page.status_code, 200)
-        csrf = CSRF.search(page.text).group(1)
-        return self.url_open(url, data=dict(data, csrf_token=csrf))
+        return self._post_form(url, page, **data)
 
     def _consent(self, subject, channel):
         return subject.consent_ids.filtered(
@@ -171,13 +168,8 @@ class TestMyPrivacy(GdprCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.portal_user = new_test_user(
-            cls.env,
-            login="gdpr_portal",
-            password="gdpr_portal_pw",
-            groups="base.group_portal",
-            name="Olga Portal",
-            email="olga.portal@example.cz",
+        cls.portal_user = cls._new_portal_user(
+            "gdpr_portal", "Olga Portal", "olga.portal@example.cz", password="gdpr_portal_pw"
         )
         cls.mine = cls._give(cls.portal_user.partner_id, cls.purpose_news, cls.channel_email)
         cls.theirs = cls._give(cls.partner_ben, cls.purpose_news, cls.channel_email)
@@ -189,16 +181,7 @@ class TestMyPrivacy(GdprCase, HttpCase):
         page = self.url_open("/my/privacy")
         self.assertIn("Olga Portal", page.text)
         self.assertNotIn("Benoit", page.text)
-        csrf = CSRF.search(page.text).group(1)
-        self.url_open(
-            "/my/privacy",
-            data={
-                "csrf_token": csrf,
-                "decision": "withdraw",
-                "purpose_id": self.purpose_news.id,
-                "channel_id": self.channel_email.id,
-            },
-        )
+        self._withdraw_on_my_privacy(page, self.purpose_news, self.channel_email)
         self.assertEqual(self.mine.state, "withdrawn")
         self.assertEqual(self.mine.receipt_ids.sorted("sequence")[-1].source, "portal")
         self.assertEqual(self.theirs.state, "given")

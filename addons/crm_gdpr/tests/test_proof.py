@@ -9,7 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import config, mute_logger
 
-from ..models import crm_gdpr_consent
+from ..models import crm_gdpr_consent_decision
 from ..models.crm_gdpr_receipt import HASHED_COLUMNS, legacy_receipt_hash
 from ..models.crm_gdpr_receipt_chain import GENESIS_HASH, KEY_FILE, KEY_OPTION
 from .common import GdprCase
@@ -242,7 +242,7 @@ class TestProofSurvives(GdprCase):
             {self.partner_anna.id: "tampered"},
         )
         # The joins of big batches decide the same way.
-        with patch.object(crm_gdpr_consent, "HASH_JOIN_FROM", 1):
+        with patch.object(crm_gdpr_consent_decision, "HASH_JOIN_FROM", 1):
             self.assertEqual(
                 Consent._gdpr_denials(partners, self.purpose_news),
                 {self.partner_anna.id: "tampered"},

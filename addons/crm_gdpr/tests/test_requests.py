@@ -248,8 +248,6 @@ class TestRequests(GdprCase):
             "events",
             "consents",
             "receipts",
-            "invoices",
-            "mailings",
             "other_records",
         ):
             self.assertIn(f"{section}.csv", names)

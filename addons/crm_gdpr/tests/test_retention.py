@@ -109,31 +109,6 @@ class TestRetention(GdprCase):
         self.rule.active = False
         self.assertFalse(Rule.search([("id", "=", self.rule.id)]))
 
-    @freeze_time("2025-01-15")
-    def test_archive_and_delete_actions(self):
-        contacts = self.env["mailing.contact"].create(
-            [{"name": f"Reader {i}", "email": f"reader{i}@example.com"} for i in range(3)]
-        )
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE mailing_contact SET write_date = '2020-01-01' WHERE id = ANY(%s)",
-            (contacts[:2].ids,),
-        )
-        self.env.invalidate_all()
-        rule = self.env["crm.gdpr.retention.rule"].create(
-            {
-                "name": "Old readers",
-                "model_id": self.env["ir.model"]._get_id("mailing.contact"),
-                "domain": f"[('id', 'in', {contacts.ids})]",
-                "date_field_id": self.env.ref("mass_mailing.field_mailing_contact__write_date").id,
-                "months": 36,
-                "action": "delete",
-            }
-        )
-        self.assertEqual(rule._apply(), 2)
-        self.assertEqual(contacts.exists(), contacts[2])
-        self.assertEqual(rule._apply(), 0)
-
     def test_bad_rules_are_refused(self):
         Rule = self.env["crm.gdpr.retention.rule"]
         base = {
@@ -145,7 +120,7 @@ class TestRetention(GdprCase):
             {"months": 0},
             {"batch_size": 0},
             {"domain": "[('no_such_field', '=', 1)]"},
-            {"date_field_id": self.env.ref("mass_mailing.field_mailing_contact__write_date").id},
+            {"date_field_id": self.env.ref("base.field_res_partner__write_date").id},
             {"model_id": self.env["ir.model"]._get_id("res.currency")},
         ):
             with self.subTest(values=values), self.assertRaises(ValidationError):

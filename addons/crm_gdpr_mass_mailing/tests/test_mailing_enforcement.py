@@ -3,7 +3,7 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .common import GdprCase
+from odoo.addons.crm_gdpr.tests.common import GdprCase
 
 
 @tagged("post_install", "-at_install")

@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .mailing_mailing import GDPR_FAILURE_TYPES
+from odoo.addons.crm_gdpr.models.mail_mail import GDPR_FAILURE_TYPES
 
 
 class MailingTrace(models.Model):

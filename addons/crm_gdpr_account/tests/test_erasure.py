@@ -321,36 +321,3 @@ class TestErasure(GdprAccountingCase):
         with self.assertRaises(UserError):
             request.with_user(self.user_dpo).with_company(self.acc_company).action_process()
         self.assertEqual(request.state, "verified")
-
-    def test_erasure_of_a_portal_customer_without_invoices(self):
-        portal = self.env["res.users"].create(
-            {
-                "name": "Tomasz Portalowy",
-                "login": "tomasz.portal@example.pl",
-                "email": "tomasz.portal@example.pl",
-                "groups_id": [(6, 0, self.env.ref("base.group_portal").ids)],
-            }
-        )
-        request = self.env["crm.gdpr.request"].create(
-            {
-                "request_type": "erasure",
-                "partner_id": portal.partner_id.id,
-                "identity_method": "account",
-                "company_id": self.acc_company.id,
-            }
-        )
-        request.action_verify_identity()
-        self.assertEqual(
-            request.with_user(self.user_dpo).with_company(self.acc_company).action_process(), []
-        )
-        self.assertFalse(portal.active)
-        self.assertNotIn("tomasz", portal.login)
-        self.assertFalse(self.env["crm.gdpr.legal.hold"].search([("request_id", "=", request.id)]))
-        identifiers = self.env["crm.gdpr.scanner"]._identifier_set(
-            ["tomasz.portal@example.pl"], ["Tomasz Portalowy"]
-        )
-        self.assertEqual(self.env["crm.gdpr.scanner"]._scan(identifiers), [])
-        with self.assertRaises(UserError):
-            request.subject_id._set_consents(
-                self.purpose_news, self.channel_email, "given", "phone"
-            )

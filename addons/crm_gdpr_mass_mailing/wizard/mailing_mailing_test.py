@@ -1,6 +1,9 @@
 from odoo import models
 
-from ..models.mail_mail import TEST_SEND, TEST_SEND_KEY
+# Held in the context by the mailing's "Test" wizard only: test mails go to the addresses the
+# marketer types, as in stock, not to the mailing's recipients.
+TEST_SEND_KEY = "crm_gdpr_test_send"
+TEST_SEND = object()
 
 
 class MailingMailingTest(models.TransientModel):

@@ -1,29 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-# Mailings to these models hold people: they must say for which purpose they are sent.
-PEOPLE_MODELS = ("crm.lead", "res.partner", "mailing.contact")
-
-GDPR_FAILURE_TYPES = [
-    ("gdpr_no_consent", "No Consent"),
-    ("gdpr_pending", "Consent Awaiting Confirmation"),
-    ("gdpr_withdrawn", "Consent Withdrawn"),
-    ("gdpr_expired", "Consent Expired"),
-    ("gdpr_restricted", "Processing Restricted or Objected"),
-    ("gdpr_tampered", "Consent Disagrees with its Receipts"),
-]
-
-# Denial reason (crm.gdpr.consent._gdpr_denials) -> failure type of mails and traces.
-FAILURE_TYPE_OF_REASON = {
-    "no_consent": "gdpr_no_consent",
-    "pending": "gdpr_pending",
-    "withdrawn": "gdpr_withdrawn",
-    "expired": "gdpr_expired",
-    "restricted": "gdpr_restricted",
-    "objected": "gdpr_restricted",
-    "erased": "gdpr_restricted",
-    "tampered": "gdpr_tampered",
-}
+from odoo.addons.crm_gdpr.models.mail_mail import GDPR_FAILURE_TYPES, PEOPLE_MODELS
 
 
 class MailingMailing(models.Model):

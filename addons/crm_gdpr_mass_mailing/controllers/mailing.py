@@ -1,8 +1,7 @@
 from odoo.http import request
 
+from odoo.addons.crm_gdpr.controllers.main import consent_evidence
 from odoo.addons.mass_mailing.controllers.main import MassMailController
-
-from .main import consent_evidence
 
 
 class GdprMassMailController(MassMailController):
