@@ -7,7 +7,7 @@ from odoo.http import request
 from odoo.addons.crm_partner_channel.controllers.portal import ChannelPortal
 
 # Form keys of the quote editor: <field>_<line id> or <field>_new
-_LINE_KEY = re.compile(r"^([a-z_]+?)_(\d+|new)$")
+_LINE_KEY = re.compile(r"^([a-z_]+?)_(\d+|new\d*)$")
 _FORM_FIELDS = {
     "product": "product",
     "qty": "qty",

@@ -182,10 +182,10 @@ class SaleOrder(models.Model):
         }
 
     def _channel_quote_save(self, lines):
-        """Apply a reseller's quote form: `lines` is {line id or "new": {key: raw value}} with
-        keys among LINE_KEYS (options: a list of option ids). Every value is checked before
-        anything is written; prices are never taken from the form: CPQ computes them. Returns
-        the quote."""
+        """Apply a reseller's quote form: `lines` is {line id or "new", "new1"...: {key: raw
+        value}} with keys among LINE_KEYS (options: a list of option ids); "new" keys add lines.
+        Every value is checked before anything is written; prices are never taken from the
+        form: CPQ computes them. Returns the quote."""
         order = self._channel_quote_check_access(edit=True)
         _ = self.env._
         if not isinstance(lines, dict):
@@ -204,7 +204,7 @@ class SaleOrder(models.Model):
                         fields=", ".join(unknown),
                     )
                 )
-            if key == "new":
+            if str(key).startswith("new"):
                 if not values.get("product"):
                     continue
                 if catalogue is None:
