@@ -246,7 +246,7 @@ class SaleOrder(models.Model):
                     _(
                         "A discount above %(max)s%% is not allowed for your tier. Nothing was "
                         "changed.",
-                        max=f"{max_discount:g}",
+                        max=format(max_discount, "g"),
                     )
                 )
             options = order._channel_check_options(product, values.get("options"))

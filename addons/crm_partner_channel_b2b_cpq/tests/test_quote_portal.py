@@ -187,3 +187,44 @@ class TestChannelQuotePortal(ChannelQuoteFixtures, HttpCase):
         self.assertIn("o_channel_scorecard_quotes", html)
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("\u00a0", " ")
         self.assertIn(f"{quote.amount_untaxed:,.2f}", text)
+
+    def test_pages_right_to_left_in_arabic(self):
+        quote = self._quote_with_lines()
+        self.env["res.lang"]._activate_lang("ar_001")
+        if "website" in self.env:
+            self.env["website"].search([]).language_ids |= self.env.ref("base.lang_ar")
+        for code, direction in (("ar_001", "rtl"), ("en_US", "ltr")):
+            self.user_a_sales.lang = code
+            self.authenticate("pq_a_sales", "pq_a_sales")
+            for path in (f"/my/channel/quote/{quote.id}", "/my/channel/quotes"):
+                with self.subTest(path=path, lang=code):
+                    response = self.url_open(
+                        path, headers={"Cookie": f"frontend_lang={code}"}, timeout=60
+                    )
+                    tag = re.search(r'<div class="o_channel_portal"[^>]*>', response.text)
+                    self.assertTrue(tag)
+                    self.assertIn(f'dir="{direction}"', tag.group(0))
+
+    def test_customer_pdf_names_the_reseller_never_its_figures(self):
+        quote = self._quote_with_lines()
+        quote.with_user(self.user_a_sales).action_channel_quote_submit()
+        margin = f"{quote.channel_reseller_margin:,.2f}"
+        for issuer, label in (("vendor", "Your Reseller"), ("reseller", "Offered by")):
+            with self.subTest(issuer=issuer):
+                quote.sudo().channel_issuer = issuer
+                pdf, kind = (
+                    self.env["ir.actions.report"]
+                    .with_context(force_report_rendering=True)
+                    ._render_qweb_pdf("sale.action_report_saleorder", quote.ids)
+                )
+                self.assertEqual(kind, "pdf")
+                self.assertTrue(pdf.startswith(b"%PDF-"))
+                # what wkhtmltopdf printed (the PDF's fonts are drawn as curves: no text to read)
+                page, __ = self.env["ir.actions.report"]._render_qweb_html(
+                    "sale.action_report_saleorder", quote.ids
+                )
+                text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.decode()))
+                self.assertIn("Northwind Integrators", text)
+                self.assertIn(label, text)
+                for secret in (margin, "3,123.45", "Your margin", "tier discount"):
+                    self.assertNotIn(secret, text)
