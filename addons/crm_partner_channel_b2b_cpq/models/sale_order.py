@@ -4,7 +4,7 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
-from odoo.tools import float_compare
+from odoo.tools import float_compare, formatLang
 
 from odoo.addons.crm_partner_channel.models.crm_lead import channel_int
 
@@ -324,7 +324,9 @@ class SaleOrder(models.Model):
                 subtype_xmlid="mail.mt_note",
             )
             return "to_approve"
-        order._cpq_check_allowed("send")
+        blocking = order._cpq_blocking_reasons("send")
+        if blocking:
+            raise UserError("\n".join(order._channel_reseller_reasons(blocking)))
         order._channel_quote_send()
         return "sent"
 
@@ -360,6 +362,24 @@ class SaleOrder(models.Model):
         self.filtered("channel_submitted").sudo().write({"channel_submitted": False})
         return res
 
+    def _channel_reseller_reasons(self, reasons):
+        """CPQ's reasons as the reseller may read them: the vendor's cost and margin never reach
+        it. A reason of the margin rule (it names the quote's margin) and the notes on lines
+        without cost are replaced by one sentence saying the vendor's own rules apply."""
+        self.ensure_one()
+        order = self.sudo()
+        hidden = set(order._cpq_margin_notes())
+        margin = order._cpq_margin_percent()
+        marker = formatLang(self.env, margin, digits=2) if margin is not None else None
+        kept = [
+            reason
+            for reason in reasons
+            if reason not in hidden and not (marker and marker in reason)
+        ]
+        if len(kept) < len(reasons):
+            kept.append(self.env._("The vendor's own pricing rules also ask for an approval."))
+        return kept
+
     def _channel_quote_status_label(self):
         self.ensure_one()
         return dict(self._fields["cpq_status"]._description_selection(self.env)).get(
@@ -371,10 +391,8 @@ class SaleOrder(models.Model):
         self.ensure_one()
         order = self.sudo()
         if order.approval_state == "to_approve":
-            return self.env._(
-                "Waiting for the vendor's approval: %(why)s",
-                why=(order.approval_reason or "").replace("\n", " "),
-            )
+            reasons = order._channel_reseller_reasons(order._cpq_policy_evaluation()["reasons"])
+            return self.env._("Waiting for the vendor's approval: %(why)s", why=" ".join(reasons))
         if order.approval_state == "rejected":
             return self.env._(
                 "Rejected by the vendor: %(reason)s", reason=order.approval_rejection_reason

@@ -371,3 +371,26 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
         with self.assertRaises(AccessError), mute_logger("odoo.models"):
             order.read(["channel_reseller_discount"])
         self.assertTrue(customer_user)
+
+    def test_reseller_never_reads_the_vendors_margin_in_the_reasons(self):
+        self.policy.min_margin = 60.0
+        quote = self._new_quote()
+        quote._channel_quote_save(
+            {"new": {"product": self.licence.id, "qty": "3", "discount": "15"}}
+        )
+        order = quote.sudo()
+        self.assertEqual(order.approval_state, "to_approve")
+        self.assertIn("Margin", order.approval_reason, "the approver reads the margin")
+        margin = order._cpq_margin_percent()
+        self.assertTrue(margin)
+        note = quote._channel_quote_status_note()
+        self.assertIn("15", note, "the discount reason stays")
+        self.assertIn("The vendor's own pricing rules also ask for an approval.", note)
+        self.assertNotIn(f"{margin:.2f}", note)
+        self.assertNotIn("Margin", note)
+        # a product without cost: CPQ's note saying so is not shown either
+        self.licence.standard_price = 0.0
+        quote._channel_quote_save({str(order.order_line.id): {"qty": "4"}})
+        note = quote._channel_quote_status_note()
+        self.assertNotIn("no cost", note)
+        self.assertNotIn("cannot judge", note)
