@@ -12,7 +12,6 @@
     "data": [
         "data/mail_template_data.xml",
         "views/res_partner_grade_views.xml",
-        "views/product_template_views.xml",
         "views/res_config_settings_views.xml",
         "views/sale_order_views.xml",
         "views/crm_channel_scorecard_views.xml",

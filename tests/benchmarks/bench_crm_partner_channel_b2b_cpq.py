@@ -53,7 +53,7 @@ def _setup(env, size):
                 "name": f"Bench part {index}",
                 "list_price": 100.0 + index,
                 "standard_price": 60.0,
-                "channel_quote_ok": True,
+                "channel_partner_ok": True,
             }
             for index in range(size)
         ]

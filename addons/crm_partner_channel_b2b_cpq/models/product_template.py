@@ -1,19 +1,11 @@
-from odoo import fields, models
+from odoo import models
 
 
 class ProductTemplate(models.Model):
     _inherit = "product.template"
 
-    channel_quote_ok = fields.Boolean(
-        "Open to Partners",
-        default=False,
-        help="Resellers may put this product on the quotes they prepare in the portal.",
-    )
-
     def _channel_catalogue_domain(self, company):
-        """Products a reseller may quote for `company`'s deals."""
-        return [
-            ("channel_quote_ok", "=", True),
-            ("sale_ok", "=", True),
-            ("company_id", "in", [False, company.id]),
-        ]
+        """Products a reseller may quote for `company`'s deals: the one catalogue the vendor
+        opens to partners (crm_partner_channel's "Open to Partners"), bundles excepted by the
+        caller."""
+        return self._channel_partner_open_domain(company)

@@ -106,7 +106,7 @@ class ChannelQuoteFixtures:
                 "type": "service",
                 "list_price": 100.0,
                 "standard_price": 41.37,
-                "channel_quote_ok": True,
+                "channel_partner_ok": True,
                 "taxes_id": [Command.set(cls.tax.ids)],
             }
         )
@@ -114,6 +114,7 @@ class ChannelQuoteFixtures:
             {
                 "name": "Vendor-only Consulting Day",
                 "type": "service",
+                "channel_partner_ok": False,
                 "list_price": 900.0,
                 "standard_price": 500.0,
             }
@@ -144,7 +145,7 @@ class ChannelQuoteFixtures:
                 "name": "EdgeNode R2 Server",
                 "list_price": 5000.0,
                 "standard_price": 3123.45,
-                "channel_quote_ok": True,
+                "channel_partner_ok": True,
                 "taxes_id": [Command.set(cls.tax.ids)],
                 "attribute_line_ids": [
                     Command.create(
