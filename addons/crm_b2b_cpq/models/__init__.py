@@ -18,3 +18,4 @@ from . import sale_order_line_bundle
 from . import crm_lead
 from . import payment_transaction
 from . import ir_actions_report
+from . import account_move
