@@ -11,3 +11,4 @@ from . import test_approval_paths
 from . import test_approval_property
 from . import test_quote_display
 from . import test_invoicing
+from . import test_policy_binding
