@@ -239,6 +239,11 @@ class TestPortal(CpqCommon, HttpCase):
         self.assertReviewPage(quote, token)
         self.assertIn("being reviewed", self._accept(quote)["error"])
         self.assertFalse(public._get_thread_with_access(quote.id, token=quote.access_token))
+        # The same for the customer logged in, with or without the token.
+        self.authenticate("cpq_helen", "cpq_helen")
+        self.assertReviewPage(quote)
+        self.assertReviewPage(quote, token)
+        self.assertNotIn(quote.name, self.url_open("/my/quotes").text)
 
     def test_logged_in_customer_before_and_after_approval(self):
         quote = self._sent_then_discounted()
