@@ -225,7 +225,11 @@ class SaleOrder(models.Model):
         return teams, not teams
 
     def _cpq_bind_scope(self, teams, company_default):
-        """Add policies that keep judging these quotations (never removes any)."""
+        """Add policies that keep judging these quotations (never removes any).
+
+        :returns: the quotations whose bound policies changed
+        """
+        changed = self.browse()
         for order in self:
             new_teams = teams - order.cpq_policy_team_ids
             new_default = company_default and not order.cpq_policy_company_default
@@ -234,6 +238,23 @@ class SaleOrder(models.Model):
                 if new_default:
                     values["cpq_policy_company_default"] = True
                 order.sudo().write(values)
+                changed |= order
+        return changed
+
+    def _cpq_bind_held_scope(self, held=None):
+        """Bind the team and the salesperson's teams each quotation has (or had: `held`,
+        {order: (team, salesperson)}).
+
+        :returns: the quotations whose bound policies changed
+        """
+        changed = self.browse()
+        for order in self:
+            team, user = held[order] if held else (order.team_id, order.user_id)
+            teams, company_default = self.env["crm.team"], False
+            if user:
+                teams, company_default = self._cpq_scope_of(user, order.company_id)
+            changed |= order._cpq_bind_scope(teams | team, company_default)
+        return changed
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -242,27 +263,37 @@ class SaleOrder(models.Model):
             # Whoever the quotation is made for (a colleague's name in the values, a
             # `default_user_id`, a personal default, the form), its creator's policy judges it
             # too.
+            changed = self.browse()
             for order in orders:
-                order._cpq_bind_scope(*self._cpq_scope_of(self.env.user, order.company_id))
-            orders._cpq_after_change()
+                scope = self._cpq_scope_of(self.env.user, order.company_id)
+                changed |= order._cpq_bind_scope(*scope)
+            changed._cpq_after_change()
         return orders
 
     def copy(self, default=None):
         # A copy (or a new revision) stays judged by what judged the original.
         copies = super().copy(default)
+        changed = self.browse()
         for original, new in zip(self, copies, strict=True):
             original = original.sudo()
-            new._cpq_bind_scope(original.cpq_policy_team_ids, original.cpq_policy_company_default)
-        copies._cpq_after_change()
+            changed |= new._cpq_bind_scope(
+                original.cpq_policy_team_ids, original.cpq_policy_company_default
+            )
+        changed._cpq_after_change()
         return copies
 
     def write(self, vals):
+        free = self._cpq_assigns_freely()
+        if not free and {"team_id", "user_id", "partner_id", "company_id"} & set(vals):
+            # What judges the quotation now keeps judging it whatever this write moves: bound
+            # before the write, so that it is never judged by a laxer policy in between.
+            self._cpq_bind_held_scope()
         held = {order: (order.team_id, order.user_id) for order in self}
         res = super().write(vals)
         moved = self.filtered(lambda order: held[order] != (order.team_id, order.user_id))
         if not moved:
             return res
-        if self._cpq_assigns_freely():
+        if free:
             if {"team_id", "user_id"} & set(vals):
                 # A manager's reassignment: the policy follows the new team and salesperson.
                 moved.sudo().write(
@@ -270,13 +301,8 @@ class SaleOrder(models.Model):
                 )
                 moved._cpq_after_change()
             return res
-        for order in moved:
-            team, user = held[order]
-            teams, company_default = self._cpq_scope_of(user, order.company_id)
-            if not user:
-                teams, company_default = self.env["crm.team"], False
-            order._cpq_bind_scope(teams | team, company_default)
-        moved._cpq_after_change()
+        # Moved by a computation this write triggered.
+        moved._cpq_bind_held_scope(held)._cpq_after_change()
         return res
 
     # ------------------------------------------------------------------------------------------

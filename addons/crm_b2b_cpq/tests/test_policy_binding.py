@@ -147,3 +147,18 @@ class TestPolicyNotChosenByTheJudged(CpqCommon):
         self.assertEqual(quote.team_id, self.lax_team)
         self.assertEqual(quote.cpq_policy_id, self.lax_policy)
         self.assertEqual(quote.approval_state, "not_required")
+
+    def test_made_by_a_manager_then_handed_on_by_the_salesperson(self):
+        quote = (
+            self.env["sale.order"]
+            .with_user(self.approver)
+            .create(self._values(user_id=self.salesman.id, team_id=self.team.id))
+        )
+        self.assertEqual(quote.cpq_policy_id, self.policy)
+        self.assertFalse(quote.cpq_policy_team_ids)
+        quote.with_user(self.salesman).write({"user_id": self.salesman_2.id})
+        self.assertStillStrict(quote)
+        # Never judged by the laxer policy in between: the approval was never dropped.
+        self.assertFalse(
+            quote.message_ids.filtered(lambda message: "Back within" in str(message.body))
+        )
