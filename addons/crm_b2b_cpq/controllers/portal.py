@@ -5,22 +5,77 @@ from odoo.http import request
 from odoo.addons.sale.controllers.portal import CustomerPortal
 
 
+class CpqQuoteUnderReview(AccessError):
+    """The customer asked for a quotation that is being reviewed (see sale_order_portal)."""
+
+    def __init__(self, order_sudo):
+        super().__init__(
+            order_sudo.env._(
+                "Quotation %(name)s is being reviewed: you will be able to see and accept it as "
+                "soon as it is ready.",
+                name=order_sudo.name,
+            )
+        )
+        self.order_sudo = order_sudo
+
+
 class CpqCustomerPortal(CustomerPortal):
     """Thin routes: check access, ask the quotation what it allows, render or answer."""
 
+    def _document_check_access(self, model_name, document_id, access_token=None):
+        # Every customer route of a quotation (page, PDF, accept, decline, pay, documents,
+        # options) checks access here, with or without a token: a quotation hidden from the
+        # customer is refused to the portal and the public user (internal users preview it).
+        try:
+            document_sudo = super()._document_check_access(
+                model_name, document_id, access_token=access_token
+            )
+        except AccessError:
+            if model_name == "sale.order":
+                # The record rule hid it from a logged-in customer: say why.
+                order_sudo = request.env["sale.order"].sudo().browse(document_id)
+                if order_sudo._cpq_customer_of(request.env.user) and (
+                    order_sudo._cpq_hidden_from_customer()
+                ):
+                    raise CpqQuoteUnderReview(order_sudo) from None
+            raise
+        if (
+            model_name == "sale.order"
+            and not request.env.user._is_internal()
+            and document_sudo._cpq_hidden_from_customer()
+        ):
+            raise CpqQuoteUnderReview(document_sudo)
+        return document_sudo
+
+    def _cpq_render_under_review(self, order_sudo):
+        lang = request.env["res.lang"]._get_data(code=request.env.lang)
+        return request.render(
+            "crm_b2b_cpq.portal_order_under_review",
+            {
+                "order_name": order_sudo.name,
+                "company": order_sudo.company_id,
+                "cpq_dir": lang.direction or "ltr",
+            },
+        )
+
     @http.route()
     def portal_order_page(self, order_id, report_type=None, access_token=None, **kwargs):
-        if report_type in ("html", "pdf", "text"):
-            try:
-                order_sudo = self._document_check_access(
-                    "sale.order", order_id, access_token=access_token
-                )
-            except (AccessError, MissingError):
-                return request.redirect("/my")
-            if order_sudo.state in ("draft", "sent") and order_sudo._cpq_blocking_reasons("print"):
-                return request.redirect(
-                    order_sudo.get_portal_url(query_string="&message=cpq_not_printable")
-                )
+        try:
+            order_sudo = self._document_check_access(
+                "sale.order", order_id, access_token=access_token
+            )
+        except CpqQuoteUnderReview as review:
+            return self._cpq_render_under_review(review.order_sudo)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if (
+            report_type in ("html", "pdf", "text")
+            and order_sudo.state in ("draft", "sent")
+            and order_sudo._cpq_blocking_reasons("print")
+        ):
+            return request.redirect(
+                order_sudo.get_portal_url(query_string="&message=cpq_not_printable")
+            )
         return super().portal_order_page(
             order_id, report_type=report_type, access_token=access_token, **kwargs
         )
@@ -32,6 +87,8 @@ class CpqCustomerPortal(CustomerPortal):
             order_sudo = self._document_check_access(
                 "sale.order", order_id, access_token=access_token
             )
+        except CpqQuoteUnderReview as review:
+            return {"error": str(review)}
         except (AccessError, MissingError):
             return super().portal_quote_accept(
                 order_id, access_token=access_token, name=name, signature=signature
@@ -41,4 +98,19 @@ class CpqCustomerPortal(CustomerPortal):
             return {"error": "\n".join(reasons)}
         return super().portal_quote_accept(
             order_id, access_token=access_token, name=name, signature=signature
+        )
+
+    @http.route()
+    def portal_quote_decline(self, order_id, access_token=None, decline_message=None, **kwargs):
+        try:
+            self._document_check_access("sale.order", order_id, access_token=access_token)
+        except CpqQuoteUnderReview as review:
+            return self._cpq_render_under_review(review.order_sudo)
+        except (AccessError, MissingError):
+            # Stock answers a refused access its own way.
+            return super().portal_quote_decline(
+                order_id, access_token=access_token, decline_message=decline_message, **kwargs
+            )
+        return super().portal_quote_decline(
+            order_id, access_token=access_token, decline_message=decline_message, **kwargs
         )

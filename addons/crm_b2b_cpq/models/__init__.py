@@ -10,6 +10,7 @@ from . import sale_order
 from . import sale_order_revision
 from . import sale_order_policy
 from . import sale_order_approval
+from . import sale_order_portal
 from . import sale_order_configuration
 from . import sale_order_line
 from . import sale_order_line_pricing
@@ -18,3 +19,4 @@ from . import sale_order_line_bundle
 from . import crm_lead
 from . import payment_transaction
 from . import ir_actions_report
+from . import account_move

@@ -102,12 +102,14 @@ class CpqDiscountPolicy(models.Model):
 
     @api.model
     def _policies_for(self, orders):
-        """The policy that judges each order: the strictest of the policies of its team and
-        of the teams its salesperson belongs to (member or leader), each team without its own
-        policy falling back to its company's default, and the company's default for a
-        salesperson in no team. The person judged chooses none of these: moving a quotation
-        to a team with a laxer policy loosens nothing. Strictest: the lowest maximum discount,
-        then the highest minimum margin. Few queries for all the orders."""
+        """The policy that judges each order: the strictest of the policies of its team, of the
+        teams its salesperson belongs to (member or leader), and of the teams bound to it (see
+        `sale.order.cpq_policy_team_ids`: its creator's, its earlier teams' and salespeople's),
+        each team without its own policy falling back to its company's default, and the
+        company's default for a salesperson in no team. The person judged chooses none of
+        these: moving a quotation to a team with a laxer policy, or to a salesperson of such a
+        team, loosens nothing. Strictest: the lowest maximum discount, then the highest minimum
+        margin. Few queries for all the orders."""
         policies = self.search([("company_id", "in", orders.company_id.ids)], order="team_id, id")
         by_scope = {(p.company_id.id, p.team_id.id): p for p in policies}
         users = orders.user_id.sudo()
@@ -123,12 +125,14 @@ class CpqDiscountPolicy(models.Model):
             def policy_of(team, company=company):
                 return by_scope.get((company.id, team.id)) or by_scope.get((company.id, False))
 
-            user_teams = teams_of.get(order.user_id.sudo(), self.env["crm.team"]).filtered(
-                lambda t, company=company: t.company_id in (company, self.env["res.company"])
-            )
+            def of_company(teams, company=company):
+                return teams.filtered(lambda t: t.company_id in (company, self.env["res.company"]))
+
+            user_teams = of_company(teams_of.get(order.user_id.sudo(), self.env["crm.team"]))
             candidates = [policy_of(order.team_id)] if order.team_id else []
             candidates += [policy_of(team) for team in user_teams]
-            if not user_teams:
+            candidates += [policy_of(team) for team in of_company(order.sudo().cpq_policy_team_ids)]
+            if not user_teams or order.sudo().cpq_policy_company_default:
                 candidates.append(by_scope.get((company.id, False)))
             candidates = [p for p in candidates if p]
             result[order] = (

@@ -405,3 +405,60 @@ class SaleOrderLine(models.Model):
     @api.depends("cpq_exact_price", "cpq_system_price", "cpq_system_discount")
     def _compute_amount(self):
         return super()._compute_amount()
+
+    # ------------------------------------------------------------------------------------------
+    # Invoicing at the exact price
+    # ------------------------------------------------------------------------------------------
+
+    def _cpq_invoice_exact_price(self, quantity):
+        """The exact unit price for invoicing `quantity` more units of this line, or None.
+
+        What the tier table (and the currency) says for all the units invoiced so far with
+        these, less what it says for those invoiced before: each invoice charges its share
+        rounded once, and the invoices of a line add up exactly to the line's amount, however
+        its quantity is split (101 units across graduated tiers invoiced as 40 then 61 are
+        1,009.00 in all)."""
+        self.ensure_one()
+        exact = self._cpq_exact_unit_price()
+        if exact is None or not quantity:
+            return None
+        currency = self.currency_id or self.order_id.currency_id
+        before = self.qty_invoiced
+        amount = currency.round(exact * (before + quantity)) - currency.round(exact * before)
+        return amount / quantity
+
+    def _prepare_invoice_line(self, **optional_values):
+        values = super()._prepare_invoice_line(**optional_values)
+        if (
+            "price_unit" not in optional_values
+            and "quantity" in values
+            and not values.get("discount")
+            and not self.display_type
+        ):
+            exact = self._cpq_invoice_exact_price(values["quantity"])
+            if exact is not None:
+                digits = self.env["account.move.line"]._fields["price_unit"].get_digits(self.env)
+                values["price_unit"] = float_round(exact, precision_digits=digits[1])
+                values["cpq_exact_price_unit"] = exact
+        return values
+
+    @api.depends("cpq_exact_price", "cpq_system_price", "cpq_system_discount")
+    def _compute_untaxed_amount_to_invoice(self):
+        # Stock counts the rounded unit price; at the exact price what remains to invoice is
+        # what the tier table says for the quantity to consider, less what was invoiced.
+        res = super()._compute_untaxed_amount_to_invoice()
+        for line in self.filtered(lambda sol: sol.state == "sale"):
+            exact = line._cpq_exact_unit_price()
+            if exact is None or line.tax_id.filtered("price_include"):
+                continue
+            if any(inv.discount != line.discount for inv in line._get_invoice_lines()):
+                continue
+            qty = (
+                line.qty_delivered
+                if line.product_id.invoice_policy == "delivery"
+                else line.product_uom_qty
+            )
+            line.untaxed_amount_to_invoice = (
+                line.currency_id.round(exact * qty) - line.untaxed_amount_invoiced
+            )
+        return res

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Command
 from odoo.tools import SQL, float_compare, formatLang
 
 
@@ -46,6 +47,25 @@ class SaleOrder(models.Model):
     )
     cpq_policy_id = fields.Many2one(
         "cpq.discount.policy", string="Discount Policy", compute="_compute_cpq_policy_id"
+    )
+    cpq_policy_team_ids = fields.Many2many(
+        "crm.team",
+        "sale_order_cpq_policy_team_rel",
+        "order_id",
+        "team_id",
+        string="Teams Bound to Judge",
+        copy=False,
+        readonly=True,
+        help="Teams whose policy keeps judging the quotation whoever it is reassigned to: the "
+        "teams of the salesperson who created it and of its earlier teams and salespeople, "
+        "unless a sales manager reassigned it.",
+    )
+    cpq_policy_company_default = fields.Boolean(
+        string="Company Policy Bound to Judge",
+        copy=False,
+        readonly=True,
+        help="The company's default policy keeps judging the quotation: it was created, or "
+        "held, by a salesperson in no sales team.",
     )
     cpq_margin_note = fields.Text(
         compute="_compute_cpq_margin_note",
@@ -175,11 +195,115 @@ class SaleOrder(models.Model):
     # Which policy judges
     # ------------------------------------------------------------------------------------------
 
-    @api.depends("team_id", "company_id", "user_id")
+    @api.depends(
+        "team_id", "company_id", "user_id", "cpq_policy_team_ids", "cpq_policy_company_default"
+    )
     def _compute_cpq_policy_id(self):
         policies = self.env["cpq.discount.policy"].sudo()._policies_for(self)
         for order in self:
             order.cpq_policy_id = policies[order].with_env(self.env)
+
+    def _cpq_protected_fields(self):
+        return super()._cpq_protected_fields() | {
+            "cpq_policy_team_ids",
+            "cpq_policy_company_default",
+        }
+
+    def _cpq_assigns_freely(self):
+        """Whether the current user's reassignments set the policy anew: a sales manager (who
+        configures the policies anyway) or the system. Anybody else's change of team or
+        salesperson keeps the policies that judged the quotation before."""
+        return self.env.su or self.env.user.has_group("sales_team.group_sale_manager")
+
+    @api.model
+    def _cpq_scope_of(self, user, company):
+        """(teams, company default) whose policies judge the quotations of `user` in
+        `company`: the teams they belong to or lead, the company's default if none."""
+        user = user.sudo()
+        teams = user.crm_team_ids | self.env["crm.team"].sudo().search([("user_id", "=", user.id)])
+        teams = teams.filtered(lambda team: team.company_id in (company, company.browse()))
+        return teams, not teams
+
+    def _cpq_bind_scope(self, teams, company_default):
+        """Add policies that keep judging these quotations (never removes any).
+
+        :returns: the quotations whose bound policies changed
+        """
+        changed = self.browse()
+        for order in self:
+            new_teams = teams - order.cpq_policy_team_ids
+            new_default = company_default and not order.cpq_policy_company_default
+            if new_teams or new_default:
+                values = {"cpq_policy_team_ids": [Command.link(team.id) for team in new_teams]}
+                if new_default:
+                    values["cpq_policy_company_default"] = True
+                order.sudo().write(values)
+                changed |= order
+        return changed
+
+    def _cpq_bind_held_scope(self, held=None):
+        """Bind the team and the salesperson's teams each quotation has (or had: `held`,
+        {order: (team, salesperson)}).
+
+        :returns: the quotations whose bound policies changed
+        """
+        changed = self.browse()
+        for order in self:
+            team, user = held[order] if held else (order.team_id, order.user_id)
+            teams, company_default = self.env["crm.team"], False
+            if user:
+                teams, company_default = self._cpq_scope_of(user, order.company_id)
+            changed |= order._cpq_bind_scope(teams | team, company_default)
+        return changed
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = super().create(vals_list)
+        if not self._cpq_assigns_freely():
+            # Whoever the quotation is made for (a colleague's name in the values, a
+            # `default_user_id`, a personal default, the form), its creator's policy judges it
+            # too.
+            changed = self.browse()
+            for order in orders:
+                scope = self._cpq_scope_of(self.env.user, order.company_id)
+                changed |= order._cpq_bind_scope(*scope)
+            changed._cpq_after_change()
+        return orders
+
+    def copy(self, default=None):
+        # A copy (or a new revision) stays judged by what judged the original.
+        copies = super().copy(default)
+        changed = self.browse()
+        for original, new in zip(self, copies, strict=True):
+            original = original.sudo()
+            changed |= new._cpq_bind_scope(
+                original.cpq_policy_team_ids, original.cpq_policy_company_default
+            )
+        changed._cpq_after_change()
+        return copies
+
+    def write(self, vals):
+        free = self._cpq_assigns_freely()
+        if not free and {"team_id", "user_id", "partner_id", "company_id"} & set(vals):
+            # What judges the quotation now keeps judging it whatever this write moves: bound
+            # before the write, so that it is never judged by a laxer policy in between.
+            self._cpq_bind_held_scope()
+        held = {order: (order.team_id, order.user_id) for order in self}
+        res = super().write(vals)
+        moved = self.filtered(lambda order: held[order] != (order.team_id, order.user_id))
+        if not moved:
+            return res
+        if free:
+            if {"team_id", "user_id"} & set(vals):
+                # A manager's reassignment: the policy follows the new team and salesperson.
+                moved.sudo().write(
+                    {"cpq_policy_team_ids": [Command.clear()], "cpq_policy_company_default": False}
+                )
+                moved._cpq_after_change()
+            return res
+        # Moved by a computation this write triggered.
+        moved._cpq_bind_held_scope(held)._cpq_after_change()
+        return res
 
     # ------------------------------------------------------------------------------------------
     # The judgement
@@ -293,7 +417,16 @@ class SaleOrder(models.Model):
             or self.sudo().transaction_ids.filtered(lambda tx: tx.state not in ("cancel", "error"))
         )
 
-    @api.constrains("state", "signature", "signed_by", "signed_on", "team_id", "user_id")
+    @api.constrains(
+        "state",
+        "signature",
+        "signed_by",
+        "signed_on",
+        "team_id",
+        "user_id",
+        "cpq_policy_team_ids",
+        "cpq_policy_company_default",
+    )
     def _check_cpq_approval_covers(self):
         """The invariant, when the order is committed or its policy may change (written
         fields: these never change by a mere recomputation)."""

@@ -105,6 +105,9 @@ class TestApproval(CpqCommon):
             }
         )
         quote = self._discounted_quote(20.0)
+        # Moved by a sales manager: the policy follows the team (a salesperson's own move
+        # loosens nothing, see test_policy_binding).
+        quote = quote.with_user(self.approver)
         quote.team_id = other_team
         self.assertEqual(quote.cpq_policy_id, company_policy)
         self.assertEqual(quote.approval_state, "not_required")
@@ -120,7 +123,7 @@ class TestApproval(CpqCommon):
         self.env["cpq.discount.policy"].create(
             {"name": "Strict elsewhere", "company_id": other_company.id, "max_discount": 0}
         )
-        quote = self._discounted_quote(5.0)
+        quote = self._discounted_quote(5.0).with_user(self.approver)
         quote.team_id = self.env["crm.team"].create({"name": "No policy team"})
         self.assertFalse(quote.cpq_policy_id)
         self.assertEqual(quote.approval_state, "not_required")

@@ -1,3 +1,5 @@
+import re
+
 from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
@@ -143,17 +145,10 @@ class TestPortal(CpqCommon, HttpCase):
 
     def test_quote_waiting_for_approval_cannot_be_signed_paid_or_printed(self):
         quote = self._sent_then_discounted()
-        page = self.url_open(f"/my/orders/{quote.id}?access_token={quote.access_token}")
-        self.assertIn("o_cpq_under_review", page.text)
-        self.assertNotIn('data-bs-target="#modalaccept"', page.text)
-        self.assertIn("waiting for approval", self._accept(quote)["error"])
+        self.assertReviewPage(quote, f"?access_token={quote.access_token}")
+        self.assertIn("being reviewed", self._accept(quote)["error"])
         self.assertFalse(quote.signature)
-        pdf = self.url_open(
-            f"/my/orders/{quote.id}?access_token={quote.access_token}&report_type=pdf",
-            allow_redirects=False,
-        )
-        self.assertIn(pdf.status_code, (302, 303))
-        self.assertIn("message=cpq_not_printable", pdf.headers["Location"])
+        self.assertReviewPage(quote, f"?access_token={quote.access_token}&report_type=pdf")
         with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
             self.make_jsonrpc_request(
                 f"/my/orders/{quote.id}/transaction",
@@ -171,8 +166,116 @@ class TestPortal(CpqCommon, HttpCase):
         self.assertFalse(quote.transaction_ids)
 
         quote.with_user(self.approver).action_cpq_approve()
+        self.assertQuotePage(quote, f"?access_token={quote.access_token}")
         self.assertNotIn("error", self._accept(quote))
         self.assertEqual(quote.state, "sale")
+
+    # -- Nothing of a quotation under review reaches the customer ------------------------------
+
+    def assertReviewPage(self, quote, query=""):
+        """The customer gets the page saying the quotation is being reviewed, nothing of it."""
+        response = self.url_open(f"/my/orders/{quote.id}{query}", allow_redirects=False)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_cpq_quote_under_review", response.text)
+        self.assertIn("is being reviewed", response.text)
+        self.assertNotIn("%PDF", response.text[:10])
+        for line in quote.order_line:
+            self.assertNotIn(line.product_id.name, response.text)
+        self.assertNotIn("o_portal_sale_sidebar", response.text)
+        self.assertNotIn('data-bs-target="#modalaccept"', response.text)
+
+    def assertQuotePage(self, quote, query=""):
+        response = self.url_open(f"/my/orders/{quote.id}{query}", allow_redirects=False)
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("o_cpq_quote_under_review", response.text)
+        self.assertIn(quote.order_line[0].product_id.name, response.text)
+
+    def _draft_with_link(self, discount):
+        """A draft quotation whose link the salesperson pasted in the chatter (a token)."""
+        quote = self._quote(
+            [(self.licence, 10, {"discount": discount}), (self.support, 1)],
+            partner=self.customer_contact,
+        ).with_user(self.salesman)
+        quote.message_subscribe(partner_ids=self.customer_contact.ids)
+        quote.message_post(body=f"Here it is: {quote.get_portal_url()}")
+        quote._portal_ensure_token()
+        return quote
+
+    def test_token_holder_before_and_after_approval_and_after_a_change(self):
+        quote = self._draft_with_link(20.0)
+        self.assertEqual(quote.approval_state, "to_approve")
+        token = f"?access_token={quote.access_token}"
+        self.assertReviewPage(quote, token)
+        for report_type in ("pdf", "html", "text"):
+            self.assertReviewPage(quote, f"{token}&report_type={report_type}&download=true")
+        self.assertIn("being reviewed", self._accept(quote)["error"])
+        self.assertFalse(quote.signature)
+        public = quote.with_user(self.env.ref("base.public_user"))
+        self.assertFalse(public._get_thread_with_access(quote.id, token=quote.access_token))
+        # Declining it (the form posts with the page's CSRF token) answers the same page.
+        page = self.url_open(f"/my/orders/{quote.id}{token}")
+        csrf = re.search(r'csrf_token: "(\w+)"', page.text).group(1)
+        declined = self.url_open(
+            f"/my/orders/{quote.id}/decline{token}",
+            data={"csrf_token": csrf, "decline_message": "Too expensive"},
+            allow_redirects=False,
+        )
+        self.assertEqual(declined.status_code, 200)
+        self.assertIn("o_cpq_quote_under_review", declined.text)
+        self.assertEqual(quote.state, "draft")
+
+        quote.with_user(self.approver).action_cpq_approve()
+        self.assertQuotePage(quote, token)
+        self.assertTrue(public._get_thread_with_access(quote.id, token=quote.access_token))
+        # The quotation's report (rendered as HTML while testing), not the review page.
+        report = self.url_open(f"/my/orders/{quote.id}{token}&report_type=pdf")
+        self.assertEqual(report.status_code, 200)
+        self.assertNotIn(b"o_cpq_quote_under_review", report.content)
+        self.assertIn(self.licence.name.encode(), report.content)
+
+        # A change beyond the approval voids it: hidden again, whatever link the customer has.
+        quote.order_line[0].discount = 30.0
+        self.assertEqual(quote.approval_state, "to_approve")
+        self.assertReviewPage(quote, token)
+        self.assertIn("being reviewed", self._accept(quote)["error"])
+        self.assertFalse(public._get_thread_with_access(quote.id, token=quote.access_token))
+        # The same for the customer logged in, with or without the token.
+        self.authenticate("cpq_helen", "cpq_helen")
+        self.assertReviewPage(quote)
+        self.assertReviewPage(quote, token)
+        self.assertNotIn(quote.name, self.url_open("/my/quotes").text)
+
+    def test_logged_in_customer_before_and_after_approval(self):
+        quote = self._sent_then_discounted()
+        self.authenticate("cpq_helen", "cpq_helen")
+        self.assertReviewPage(quote)
+        self.assertReviewPage(quote, f"?access_token={quote.access_token}")
+        self.assertReviewPage(quote, "?report_type=pdf")
+        self.assertIn("being reviewed", self._accept(quote)["error"])
+        for url in ("/my/quotes", "/my/orders", "/my"):
+            self.assertNotIn(quote.name, self.url_open(url).text, url)
+        portal_orders = self.env["sale.order"].with_user(self.portal_user)
+        self.assertFalse(portal_orders.search([("id", "=", quote.id)]))
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            quote.with_user(self.portal_user).read(["amount_total"])
+        self.assertFalse(portal_orders._get_thread_with_access(quote.id))
+        # Another customer learns nothing, not even that it is being reviewed.
+        self.authenticate("cpq_tom", "cpq_tom")
+        response = self.url_open(f"/my/orders/{quote.id}", allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+
+        quote.with_user(self.approver).action_cpq_approve()
+        self.authenticate("cpq_helen", "cpq_helen")
+        self.assertQuotePage(quote)
+        self.assertIn(quote.name, self.url_open("/my/quotes").text)
+        self.assertTrue(portal_orders.search([("id", "=", quote.id)]))
+
+    def test_the_salesperson_still_previews_it(self):
+        quote = self._draft_with_link(20.0)
+        self.authenticate("cpq_rep", "cpq_rep")
+        response = self.url_open(f"/my/orders/{quote.id}")
+        self.assertIn("o_cpq_under_review", response.text)
+        self.assertIn(self.licence.name, response.text)
 
     def test_portal_changes_are_priced_and_checked(self):
         self._tiered_rule(self.licence, "volume", [(10, 90.0)])

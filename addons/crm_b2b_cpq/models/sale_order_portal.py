@@ -1,0 +1,49 @@
+from odoo import api, models
+
+
+class SaleOrder(models.Model):
+    """What the customer may see of a quotation: nothing while it is outside its policy without
+    an approval covering it as it is now (waiting for approval, rejected, or changed beyond its
+    approval).
+
+    Enforced where every customer read passes: the record rule `sale_order_rule_cpq_customer`
+    for portal and public users (the /my lists and counters, the pages they open while logged
+    in, their RPC reads, reports), the portal's access check with a token
+    (`CpqCustomerPortal._document_check_access`: the page, its PDF, accept, decline, pay, the
+    product documents, the options) and the portal chatter's access with a token or signed
+    link (`_get_thread_with_access`). The customer sees a page saying the quotation is being
+    reviewed; the salesperson's preview still shows it, with the reasons."""
+
+    _inherit = "sale.order"
+
+    def _cpq_hidden_from_customer(self):
+        """Whether this quotation must not be shown to its customer now (on the stored state
+        the record rule reads, and on the quotation as it is now)."""
+        self.ensure_one()
+        if self.state not in ("draft", "sent") or self.superseded_by_id:
+            return False
+        return self.approval_state in ("to_approve", "rejected") or self.sudo().cpq_under_review
+
+    def _cpq_customer_of(self, user):
+        """Whether `user` (portal) is a customer of this quotation as stock's portal rule for
+        quotations says (`sale.sale_order_rule_portal`): a follower of the customer's company."""
+        self.ensure_one()
+        if not user.share or user._is_public():
+            return False
+        return bool(
+            self.sudo().filtered_domain(
+                [("message_partner_ids", "child_of", [user.commercial_partner_id.id])]
+            )
+        )
+
+    @api.model
+    def _get_thread_with_access(self, thread_id, mode="read", **kwargs):
+        # The portal chatter with a token or a signed link: none while hidden.
+        thread = super()._get_thread_with_access(thread_id, mode, **kwargs)
+        if (
+            thread
+            and not self.env.user._is_internal()
+            and thread.sudo()._cpq_hidden_from_customer()
+        ):
+            return self.browse()
+        return thread
