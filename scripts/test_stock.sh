@@ -15,9 +15,10 @@ set -euo pipefail
 cd "$ROOT"
 start=$(date +%s)
 STOCK_DB=${STOCK_DB:-crm_stock}
-# The modules we extend (see the README, "Tests"); mass_mailing_crm has no tests of its own, its
-# flows are mass_mailing's.
-read -r -a modules <<< "${STOCK_MODULES:-crm sale_crm sale_management website_crm_partner_assign privacy_lookup mass_mailing_crm calendar portal}"
+# The modules we extend (see the README, "Tests"). mass_mailing_crm has no tests of its own: its
+# flows are mass_mailing's, whose sending crm_gdpr checks; sale_margin is what crm_b2b_cpq's
+# margin rules read. sale is not run yet: see the README, "make test-stock".
+read -r -a modules <<< "${STOCK_MODULES:-crm sale_crm sale_management website_crm_partner_assign privacy_lookup mass_mailing_crm mass_mailing sale_margin calendar portal}"
 
 # Stock tests left out, each with its reason (the README's "Tests" lists them too). Everything
 # else of the modules above runs.
@@ -46,6 +47,27 @@ deselected=(
     # crm_partner_channel, deliberately: a lead (not yet an opportunity) opens on /my/lead/<id>;
     # stock sends it to /my/opportunity/<id>, a route that answers 404 for leads.
     website_crm_partner_assign/tests/test_partner_assign.py::TestPartnerLeadPortal::test_portal_mixin_url
+    # Fails in stock Odoo 18 without any addon of ours (17 of the 19 inline images become
+    # attachments).
+    mass_mailing/tests/test_mailing_internals.py::TestMassMailValues::test_mailing_body_inline_image
+    # crm_gdpr, deliberately: marketing mail reaches only people who consented to it (checked
+    # when each mail is sent); these tests mail contacts and partners without any consent and
+    # expect the mails sent.
+    mass_mailing/tests/test_mailing_ab_testing.py::TestMailingABTesting::test_mailing_ab_testing_auto_flow
+    mass_mailing/tests/test_mailing_ab_testing.py::TestMailingABTesting::test_mailing_ab_testing_auto_flow_cron
+    mass_mailing/tests/test_mailing_ab_testing.py::TestMailingABTesting::test_mailing_ab_testing_manual_flow
+    mass_mailing/tests/test_mailing_ab_testing.py::TestMailingABTesting::test_mailing_ab_testing_minimum_participants
+    mass_mailing/tests/test_mailing_controllers.py::TestMailingTracking::test_tracking_short_code
+    mass_mailing/tests/test_mailing_controllers.py::TestMailingTracking::test_tracking_url_token
+    mass_mailing/tests/test_mailing_internals.py::TestMassMailFeatures::test_mailing_deletion
+    mass_mailing/tests/test_mailing_internals.py::TestMassMailFeatures::test_mailing_on_res_partner
+    mass_mailing/tests/test_mailing_internals.py::TestMassMailFeatures::test_mailing_shortener
+    mass_mailing/tests/test_mailing_internals.py::TestMailingHeaders::test_mailing_unsubscribe_headers
+    # crm_b2b_cpq's demo data: its company-wide discount and margin policy sends these quotations
+    # (discounts of 60% and more, products without cost) to approval before they can be
+    # confirmed. Both pass on stock's demo alone.
+    sale_margin/tests/test_sale_margin.py::TestSaleMargin::test_margin_considering_product_qty
+    sale_margin/tests/test_sale_margin.py::TestSaleMargin::test_negative_margin
 )
 
 if [ "${KEEP_DB:-0}" = 1 ] && "$PY" "$ROOT/scripts/db_ready.py" "$STOCK_DB" "${modules[@]}"; then
