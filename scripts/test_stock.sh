@@ -39,9 +39,9 @@ deselected=(
     # crm_partner_channel, deliberately: partners register deals on the Deal Registration page
     # (duplicate check, vendor's approval), not through stock's create_opp_portal.
     website_crm_partner_assign/tests/test_partner_assign.py::TestPartnerLeadPortal::test_lead_creation
-    # crm_partner_channel, deliberately: a partner accepts or declines an offer made by the
-    # routing (channel_state "offered", with its deadline and claim); a lead whose
-    # partner_assigned_id is written directly is no offer.
+    # crm_partner_channel, deliberately: a partner accepts or declines offers only (channel_state
+    # "offered", with a deadline; the routing or a vendor's later change of the assigned partner
+    # makes one); the test creates its lead with the partner already assigned, which is no offer.
     website_crm_partner_assign/tests/test_partner_assign.py::TestPartnerLeadPortal::test_partner_lead_accept
     website_crm_partner_assign/tests/test_partner_assign.py::TestPartnerLeadPortal::test_partner_lead_decline
     # crm_partner_channel, deliberately: a lead (not yet an opportunity) opens on /my/lead/<id>;
