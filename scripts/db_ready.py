@@ -1,4 +1,5 @@
-"""Exit 0 when the named database exists and has every project addon installed.
+"""Exit 0 when the named database exists and has every project addon installed (and the other
+modules named after it: `db_ready.py crm_stock crm portal`).
 
 Used by `make demo` (to reuse crm_demo) and `make test KEEP_DB=1`. Reads the database with psql
 so it needs no Odoo registry.
@@ -28,13 +29,13 @@ def installed_modules(db):
     return set(result.stdout.split())
 
 
-def main(db):
+def main(db, *modules):
     installed = installed_modules(db)
     if installed is None:
         return 1
-    missing = set(project_addons()) - installed
+    missing = (set(project_addons()) | set(modules)) - installed
     return 1 if missing else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(*sys.argv[1:]))
