@@ -10,3 +10,4 @@ from . import test_schema
 from . import test_approval_paths
 from . import test_approval_property
 from . import test_quote_display
+from . import test_performance_budgets

@@ -14,3 +14,4 @@ from . import test_identity_access
 from . import test_erasure_everything
 from . import test_retention_anonymous
 from . import test_access_archive
+from . import test_performance_budgets
