@@ -48,6 +48,8 @@ class SlotFinder:
                 "user_id": user.id,
                 "calendar_id": calendar.id,
                 "tz": "Europe/Paris",
+                # the user's company: the finder uses this calendar, as the baseline does
+                "company_id": company.id,
             }
         )
         now = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)

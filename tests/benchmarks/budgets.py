@@ -76,9 +76,9 @@ BUDGETS = (
         ci_sizes=(50, 200),
         max_ratio=2.0,
         flat=True,
-        max_queries=11,
+        max_queries=10,
         met=False,
-        measured="3.1x before (issue 19); 11 queries after (15 before), ratio see the report",
+        measured="3.1x before (issue 19); 10 queries after (15 before), ratio see the report",
         owner="crm_global",
     ),
     # --- crm_gdpr (made to hold by the gdpr engineer) -------------------------------------------
@@ -109,7 +109,9 @@ BUDGETS = (
         max_ratio=1.05,
         met=False,
         ci_checks_queries=False,
-        measured="0.42x (issue 19); its own check: ratio <= 1.05 at 10,000, extra queries <= 6",
+        measured="held per issue 19 (0.42x); not measured on fix/budget and not checked here "
+        "(owned by the gdpr engineer; its class checks ratio <= 1.05 at 10,000, extra queries "
+        "<= 6 on make bench)",
         owner="crm_gdpr",
     ),
     # --- crm_b2b_cpq ---------------------------------------------------------------------------
@@ -121,7 +123,9 @@ BUDGETS = (
         flat=True,
         met=False,
         ci_checks_queries=False,
-        measured="0.54x at 200 lines, 36 queries flat (issue 19); owned by the cpq engineer",
+        measured="held per issue 19 (0.54x at 200 lines, 36 queries flat); not measured on "
+        "fix/budget and not checked here (owned by the cpq engineer; its class checks it on "
+        "make bench)",
         owner="crm_b2b_cpq",
     ),
     # --- crm_partner_channel -------------------------------------------------------------------
@@ -132,8 +136,9 @@ BUDGETS = (
         max_ratio=1.0,
         met=False,
         ci_checks_queries=False,
-        measured="0.04x stock's assignment, 0.06 queries per lead (issue 19); owned by the "
-        "channel engineer",
+        measured="held per issue 19 (0.04x stock's assignment, 0.06 queries per lead); not "
+        "measured on fix/budget and not checked here (owned by the channel engineer; its class "
+        "checks it on make bench)",
         owner="crm_partner_channel",
     ),
 )

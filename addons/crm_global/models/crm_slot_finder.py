@@ -53,7 +53,8 @@ class CrmSlotFinder(models.AbstractModel):
         start_utc = pytz.utc.localize(start)
         stop_utc = start_utc + timedelta(days=days)
         # what the finder reads of the user, in one query each, not every column
-        user.fetch(["tz", "company_id", "partner_id"])
+        user.fetch(["company_id", "partner_id"])
+        user.partner_id.fetch(["tz"])
         user_tz = user.tz or user.company_id.resource_calendar_id.tz or "UTC"
 
         free = self._user_work_intervals(user, user_tz, start_utc, stop_utc)
