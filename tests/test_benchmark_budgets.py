@@ -4,7 +4,8 @@ its flatness fails the build.
 
 The machine is shared and noisy: each time is the best of several runs taken in turns with
 stock's (see harness._measure), and a ratio over budget is measured twice more before it counts
-(the best of the three attempts is kept). Query counts are exact and never retried.
+(the best of the three attempts is kept). Query counts are exact; a count that is not flat
+across sizes is measured again too, and fails when no attempt is flat.
 """
 
 import importlib
@@ -46,6 +47,13 @@ def check_budget(env, budget, bench_cls, measure=harness.run_benchmark):
                     f"(budget {budget.max_queries})"
                 )
         counts = [result.ours.queries for result in results]
+        attempts = 1
+        while budget.flat and len(set(counts)) > 1 and attempts < ATTEMPTS:
+            # A cache of the shared database may be filled at one size and not the other
+            # (seen once: 29 then 30 queries); growth with the work shows at every attempt.
+            again = measure(env, bench_cls, sizes=budget.ci_sizes, repeat=1)
+            counts = [result.ours.queries for result in again]
+            attempts += 1
         if budget.flat and len(set(counts)) > 1:
             growth = dict(zip(budget.ci_sizes, counts, strict=True))
             problems.append(f"{budget.benchmark}: queries grow with the work {growth}")

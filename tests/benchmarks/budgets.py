@@ -45,8 +45,10 @@ BUDGETS = (
         max_ratio=2.0,
         flat=True,
         met=False,
-        measured="3.3x / 10.9x (issue 19, quiet machine); after this branch see the report of "
-        "fix/budget: the whole ledger is computed at each read (windows over every entry)",
+        measured="3.3x / 10.9x (issue 19, quiet machine); 2026-12-03 on a loaded 2-core machine, "
+        "same run conditions: before 2.6x / 9.1x, after 4.5x / 10.1x (30 queries flat): no "
+        "measurable gain; the whole ledger (every entry, deal-wide windows) is computed at each "
+        "read, stock's report reads one view of invoice lines",
         owner="crm_deal_ledger",
     ),
     Budget(
@@ -66,8 +68,10 @@ BUDGETS = (
         flat=True,
         max_queries=10,
         met=False,
-        measured="6.5x / 6.8x, 20 / 137 queries before (issue 19); 8 / 8 queries after, time "
-        "bound by PostgreSQL writing each deal (35 indexes on crm_lead) and its log row",
+        measured="issue 19: 6.5x / 6.8x, 20 / 137 queries; 2026-12-03 (loaded machine): before "
+        "23.8x / 27.0x (1,709 / 13,517 ms), after 8.6x / 6.6x (614 / 3,596 ms), 8 / 8 queries; "
+        "what is left is PostgreSQL writing each deal (35 indexes on crm_lead) and its log row, "
+        "while stock's baseline writes nothing",
         owner="crm_global",
     ),
     Budget(
@@ -78,7 +82,8 @@ BUDGETS = (
         flat=True,
         max_queries=10,
         met=False,
-        measured="3.1x before (issue 19); 10 queries after (15 before), ratio see the report",
+        measured="issue 19: 3.1x; 2026-12-03 (loaded machine): before 2.1x / 3.1x with 13 "
+        "queries, after 2.3x / 3.9x with 11 (10 since), no measurable gain in time",
         owner="crm_global",
     ),
     # --- crm_gdpr (made to hold by the gdpr engineer) -------------------------------------------
