@@ -45,10 +45,10 @@ BUDGETS = (
         max_ratio=2.0,
         flat=True,
         met=False,
-        measured="3.3x / 10.9x (issue 19, quiet machine); 2026-12-03 on a loaded 2-core machine, "
-        "same run conditions: before 2.6x / 9.1x, after 4.5x / 10.1x (30 queries flat): no "
-        "measurable gain; the whole ledger (every entry, deal-wide windows) is computed at each "
-        "read, stock's report reads one view of invoice lines",
+        measured="issue 19: 3.3x / 10.9x; 2026-12-03, same run conditions: before 198 / 860 ms "
+        "(6.7x / 19.0x), after 150 / 627 ms (4.3x / 9.8x), 30 queries flat: the whole ledger "
+        "(every entry, deal-wide windows) is computed at each read, where stock's report reads "
+        "one view of invoice lines",
         owner="crm_deal_ledger",
     ),
     Budget(
@@ -68,10 +68,10 @@ BUDGETS = (
         flat=True,
         max_queries=10,
         met=False,
-        measured="issue 19: 6.5x / 6.8x, 20 / 137 queries; 2026-12-03 (loaded machine): before "
-        "23.8x / 27.0x (1,709 / 13,517 ms), after 8.6x / 6.6x (614 / 3,596 ms), 8 / 8 queries; "
-        "what is left is PostgreSQL writing each deal (35 indexes on crm_lead) and its log row, "
-        "while stock's baseline writes nothing",
+        measured="issue 19: 6.5x / 6.8x, 20 / 137 queries; 2026-12-03, same run conditions: "
+        "before 348 / 3,519 ms (19.1x / 25.3x), after 179 / 1,859 ms (8.6x / 8.8x), 8 / 8 "
+        "queries; what is left is PostgreSQL writing each deal (35 indexes on crm_lead) and its "
+        "log row, while stock's baseline writes nothing",
         owner="crm_global",
     ),
     Budget(
@@ -82,8 +82,8 @@ BUDGETS = (
         flat=True,
         max_queries=10,
         met=False,
-        measured="issue 19: 3.1x; 2026-12-03 (loaded machine): before 2.1x / 3.1x with 13 "
-        "queries, after 2.3x / 3.9x with 11 (10 since), no measurable gain in time",
+        measured="issue 19: 3.1x; 2026-12-03, same run conditions: before 12 queries, 2.0x / "
+        "2.8x, after 10 queries, 1.7x / 2.3x (10.6 / 10.1 ms against 6.3 / 4.3 ms)",
         owner="crm_global",
     ),
     # --- crm_gdpr (made to hold by the gdpr engineer) -------------------------------------------
