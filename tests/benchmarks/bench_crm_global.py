@@ -48,6 +48,8 @@ class SlotFinder:
                 "user_id": user.id,
                 "calendar_id": calendar.id,
                 "tz": "Europe/Paris",
+                # the user's company: the finder uses this calendar, as the baseline does
+                "company_id": company.id,
             }
         )
         now = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
@@ -62,11 +64,17 @@ class SlotFinder:
                 for i in range(size)
             ]
         )
-        return {"user": user, "resource": resource, "calendar": calendar, "now": now}
+        return {
+            "user": user,
+            "resource": resource,
+            "calendar": calendar,
+            "now": now,
+            "country": env.ref("base.us"),
+        }
 
     def run(self, env, data):
         env["crm.slot.finder"]._find_slots(
-            data["user"], env.ref("base.us"), "America/New_York", days=14, duration=30
+            data["user"], data["country"], "America/New_York", days=14, duration=30
         )
 
     def baseline(self, env, data):
@@ -141,6 +149,17 @@ class Revalue:
         env["res.currency.rate"].create(
             {"currency_id": usd.id, "company_id": company.id, "name": today, "rate": 1.25}
         )
+        # The job re-values every deal due; on a database with other deals (demo data, a CI
+        # database), only the benchmark's own are due (the new rate marked all USD deals).
+        env["crm.lead"].flush_model()
+        env.cr.execute(
+            SQL(
+                "UPDATE crm_lead SET deal_revalued_on = %s WHERE id NOT IN %s",
+                today,
+                tuple(leads.ids),
+            )
+        )
+        env["crm.lead"].invalidate_model(["deal_revalued_on"])
         amounts = [1000 + n for n in range(1, size + 1)]
         return {"leads": leads, "usd": usd, "eur": eur, "company": company, "amounts": amounts}
 

@@ -109,8 +109,9 @@ def _measure(env, funcs, data, repeat):
     ]
 
 
-def run_benchmark(env, bench_cls, sizes=None):
-    """Run one benchmark class at each size; returns a list of `Result`. Changes nothing."""
+def run_benchmark(env, bench_cls, sizes=None, repeat=None):
+    """Run one benchmark class at each size; returns a list of `Result`. Changes nothing.
+    `repeat` overrides the benchmark's own number of timed runs (best of them is kept)."""
     bench = bench_cls()
     results = []
     for size in sizes or bench_cls.bench_sizes:
@@ -118,7 +119,7 @@ def run_benchmark(env, bench_cls, sizes=None):
             data = bench.setup(env, size)
             env.flush_all()
             funcs = [bench.run] + ([bench.baseline] if hasattr(bench, "baseline") else [])
-            ours, *base = _measure(env, funcs, data, bench_cls.bench_repeat)
+            ours, *base = _measure(env, funcs, data, repeat or bench_cls.bench_repeat)
         env.invalidate_all()
         results.append(
             Result(

@@ -21,6 +21,32 @@ import odoo
 from odoo.modules.registry import Registry
 
 from tests.benchmarks import harness
+from tests.benchmarks.budgets import budget_of
+
+
+def budget_verdicts(results):
+    """[(line, broken)]: each benchmark's budget from the table against what this run measured;
+    broken when the table says the budget is met and the run says otherwise."""
+    verdicts = []
+    names = list(dict.fromkeys(result.name for result in results))
+    for name in names:
+        budget = budget_of(name)
+        if not budget:
+            continue
+        runs = [result for result in results if result.name == name]
+        misses = []
+        ratios = [r.ratio for r in runs if r.ratio is not None]
+        if budget.max_ratio is not None and ratios and max(ratios) > budget.max_ratio:
+            misses.append(f"ratio {max(ratios):.2f}x > {budget.max_ratio}x")
+        counts = [r.ours.queries for r in runs]
+        if budget.flat and len(set(counts)) > 1:
+            misses.append(f"queries {counts} not flat")
+        if budget.max_queries is not None and max(counts) > budget.max_queries:
+            misses.append(f"{max(counts)} queries > {budget.max_queries}")
+        status = "holds" if not misses else "misses: " + "; ".join(misses)
+        table = "met" if budget.met else "unmet in the table"
+        verdicts.append((f"{name}: {status} ({table})", budget.met and bool(misses)))
+    return verdicts
 
 
 def main():
@@ -49,6 +75,13 @@ def main():
 
     print()
     print(harness.format_table(results))
+    verdicts = budget_verdicts(results)
+    if verdicts:
+        print("\nBudgets of tests/benchmarks/budgets.py at these sizes:")
+        for line, broken in verdicts:
+            print(f"  {line}")
+            if broken:
+                problems.append(line)
     if problems:
         print("\nBudgets broken:")
         for problem in problems:

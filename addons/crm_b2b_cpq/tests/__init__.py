@@ -12,3 +12,4 @@ from . import test_approval_property
 from . import test_quote_display
 from . import test_invoicing
 from . import test_policy_binding
+from . import test_performance_budgets

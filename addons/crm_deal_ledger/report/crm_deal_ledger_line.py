@@ -468,42 +468,48 @@ class CrmDealLedgerLine(models.Model):
               JOIN account_account la ON la.id = l.account_id
              WHERE {deal_item}
         """
-        branches = [orders, invoices]
-        # The deal's item on each side of a partial reconciliation: "deal" is the side of the
-        # deal's item, "other" the counterpart. A debit item is settled by a credit and the
-        # reverse, hence the sign.
-        for deal_side, other_side, sign, code in (
-            ("debit", "credit", "", 4),
-            ("credit", "debit", "-", 5),
-        ):
-            # Exchange difference entries made for this partial on the payment's side: they
-            # complete the payment's value in company currency at the payment's own rate.
-            branches.append(
-                f"""
-            SELECT p.id::bigint * 8 + {code} AS id,
-                   'payment' AS kind,
+        # Reconciliations of the deal's items, both sides in one scan: "side" says which side
+        # of the partial is the deal's item ("deal", sign +1 for a debit item settled by a
+        # credit, -1 the reverse) and which is the counterpart ("other"). A counterpart on an
+        # exchange difference entry makes an exchange entry; any other is a payment, completed
+        # by the exchange difference entries made for this partial on the payment's side
+        # (the payment's value in company currency at the payment's own rate).
+        reconciliations = f"""
+            SELECT p.id::bigint * 8 + side.code
+                       + CASE WHEN counterpart.is_exchange THEN 2 ELSE 0 END AS id,
+                   CASE WHEN counterpart.is_exchange THEN 'exchange' ELSE 'payment' END AS kind,
                    lm.opportunity_id AS lead_id,
                    c.date AS date,
                    l.company_id AS company_id,
                    NULL::integer AS order_id,
                    c.move_id AS move_id,
                    l.move_id AS invoice_id,
-                   c.payment_id AS payment_id,
+                   CASE WHEN counterpart.is_exchange THEN NULL ELSE c.payment_id END
+                       AS payment_id,
                    l.currency_id AS currency_id,
                    COALESCE(lm.invoice_date, lm.date) AS rate_date,
-                   {sign}p.{deal_side}_amount_currency AS amount_currency,
+                   side.amount_currency AS amount_currency,
                    0::numeric AS amount_quoted,
                    0::numeric AS amount_ordered,
                    0::numeric AS amount_invoiced,
-                   {sign}p.amount + COALESCE(payment_exchange.amount, 0) AS amount_paid,
-                   COALESCE(payment_exchange.amount, 0) AS amount_exchange_difference
+                   CASE WHEN counterpart.is_exchange THEN 0
+                        ELSE side.sign * p.amount + COALESCE(payment_exchange.amount, 0)
+                   END AS amount_paid,
+                   CASE WHEN counterpart.is_exchange THEN -(side.sign * p.amount)
+                        ELSE COALESCE(payment_exchange.amount, 0)
+                   END AS amount_exchange_difference
                    {other_extra}
               FROM account_partial_reconcile p
-              JOIN account_move_line l ON l.id = p.{deal_side}_move_id
+             CROSS JOIN LATERAL (
+                   VALUES (p.debit_move_id, p.credit_move_id, 1, 4, p.debit_amount_currency),
+                          (p.credit_move_id, p.debit_move_id, -1, 5, -p.credit_amount_currency)
+             ) side(deal_item_id, other_item_id, sign, code, amount_currency)
+              JOIN account_move_line l ON l.id = side.deal_item_id
               JOIN account_move lm ON lm.id = l.move_id
               JOIN account_account la ON la.id = l.account_id
-              JOIN account_move_line c ON c.id = p.{other_side}_move_id
+              JOIN account_move_line c ON c.id = side.other_item_id
               JOIN account_move cm ON cm.id = c.move_id
+             CROSS JOIN LATERAL (SELECT {counterpart_is_exchange} AS is_exchange) counterpart
               LEFT JOIN LATERAL (
                    SELECT SUM(CASE WHEN px.debit_move_id = x.id THEN px.amount
                                    ELSE -px.amount END) AS amount
@@ -513,46 +519,14 @@ class CrmDealLedgerLine(models.Model):
                        OR (px.credit_move_id = x.id AND px.debit_move_id = c.id)
                     WHERE p.exchange_move_id IS NOT NULL
                       AND x.move_id = p.exchange_move_id
-              ) payment_exchange ON TRUE
+              ) payment_exchange ON NOT counterpart.is_exchange
              WHERE {deal_item}
-               AND NOT (
+               AND (counterpart.is_exchange OR NOT (
                    cm.opportunity_id IS NOT DISTINCT FROM lm.opportunity_id
                    AND cm.move_type IN ('out_invoice', 'out_refund')
-               )
-               AND NOT {counterpart_is_exchange}
-            """
-            )
-            # Exchange difference entries reconciled with the deal's item itself.
-            branches.append(
-                f"""
-            SELECT p.id::bigint * 8 + {code + 2} AS id,
-                   'exchange' AS kind,
-                   lm.opportunity_id AS lead_id,
-                   c.date AS date,
-                   l.company_id AS company_id,
-                   NULL::integer AS order_id,
-                   c.move_id AS move_id,
-                   l.move_id AS invoice_id,
-                   NULL::integer AS payment_id,
-                   l.currency_id AS currency_id,
-                   COALESCE(lm.invoice_date, lm.date) AS rate_date,
-                   {sign}p.{deal_side}_amount_currency AS amount_currency,
-                   0::numeric AS amount_quoted,
-                   0::numeric AS amount_ordered,
-                   0::numeric AS amount_invoiced,
-                   0::numeric AS amount_paid,
-                   -({sign}p.amount) AS amount_exchange_difference
-                   {other_extra}
-              FROM account_partial_reconcile p
-              JOIN account_move_line l ON l.id = p.{deal_side}_move_id
-              JOIN account_move lm ON lm.id = l.move_id
-              JOIN account_account la ON la.id = l.account_id
-              JOIN account_move_line c ON c.id = p.{other_side}_move_id
-              JOIN account_move cm ON cm.id = c.move_id
-             WHERE {deal_item}
-               AND {counterpart_is_exchange}
-            """
-            )
+               ))
+        """
+        branches = [orders, invoices, reconciliations]
         return branches
 
     def action_open_document(self):

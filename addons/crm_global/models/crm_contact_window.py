@@ -78,10 +78,14 @@ class CrmContactWindow(models.Model):
 
     @api.model
     def _crm_window_for(self, country):
-        window = self.browse()
-        if country:
-            window = self.search([("country_id", "=", country.id)], limit=1)
-        return window or self.search([("country_id", "=", False)], limit=1)
+        """The country's own window, else the one without a country: one query, which also
+        reads what the checks need."""
+        return self.search_fetch(
+            [("country_id", "in", [country.id, False] if country else [False])],
+            ["country_id", "hour_from", "hour_to", *WEEKDAYS],
+            order="country_id NULLS LAST",
+            limit=1,
+        )
 
     def _crm_is_working_day(self, day):
         self.ensure_one()
@@ -91,12 +95,13 @@ class CrmContactWindow(models.Model):
     def _crm_holidays(self, country, first_day, last_day):
         if not country:
             return {}
-        holidays = self.env["crm.public.holiday"].search(
+        holidays = self.env["crm.public.holiday"].search_fetch(
             [
                 ("country_id", "=", country.id),
                 ("date", ">=", first_day),
                 ("date", "<=", last_day),
-            ]
+            ],
+            ["date", "name"],
         )
         return {holiday.date: holiday.name for holiday in holidays}
 

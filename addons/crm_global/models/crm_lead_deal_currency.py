@@ -117,46 +117,62 @@ class CrmLead(models.Model):
     def _compute_deal_rate(self):
         today = fields.Date.context_today(self)
         plan = {}
-        keys = []
         for lead in self:
             company = lead.company_id or self.env.company
-            currency, company_currency = lead.deal_currency_id, company.currency_id
-            if not currency or currency == company_currency:
-                plan[lead] = ("same", False)
-                continue
-            if lead.stage_id.is_won and lead.date_closed:
-                source, day = "won", lead.date_closed.date()
-            elif company.crm_deal_rate_policy == "closing_date" and lead.date_deadline:
-                source, day = "closing_date", lead.date_deadline
-            else:
-                source, day = "today", today
-            root = company.root_id.id
-            deal_key = (currency.id, root, day)
-            company_key = (company_currency.id, root, day)
-            keys += [deal_key, company_key]
-            plan[lead] = (source, day, deal_key, company_key)
-        rates = self.env["res.currency"]._crm_global_rates(keys)
-        for lead, (source, day, *lookup) in plan.items():
-            lead.deal_revalued_on = today
-            lead.deal_rate_source = source
-            lead.deal_valuation_date = day
-            if source == "same":
-                lead.update({"deal_rate": 1.0, "deal_rate_date": False, "deal_rate_missing": False})
-                continue
-            deal_rate, deal_rate_date, __ = rates[lookup[0]]
-            company_rate, __, company_has_rates = rates[lookup[1]]
-            if company_rate is None and not company_has_rates:
-                company_rate = 1.0  # the company currency is the base of the rate table
-            if not deal_rate or not company_rate:
-                lead.update({"deal_rate": 0.0, "deal_rate_date": False, "deal_rate_missing": True})
-                continue
-            lead.update(
-                {
-                    "deal_rate": company_rate / deal_rate,
-                    "deal_rate_date": deal_rate_date,
-                    "deal_rate_missing": False,
-                }
+            plan[lead] = self._crm_global_rate_plan(
+                lead.deal_currency_id.id,
+                company.currency_id.id,
+                lead.date_closed.date() if lead.stage_id.is_won and lead.date_closed else None,
+                company.crm_deal_rate_policy,
+                lead.date_deadline,
+                company.root_id.id,
+                today,
             )
+        rates = self.env["res.currency"]._crm_global_rates(
+            [key for _source, _day, *keys in plan.values() for key in keys]
+        )
+        for lead, lead_plan in plan.items():
+            lead.update(
+                {"deal_revalued_on": today, **self._crm_global_rate_values(lead_plan, rates)}
+            )
+
+    @api.model
+    def _crm_global_rate_plan(
+        self, currency_id, company_currency_id, won_day, policy, deadline, root_id, today
+    ):
+        """Which rate values a deal: ``(source, valuation day, *rate keys)``, the keys
+        (currency id, root company id, day) of the deal currency's and the company currency's
+        rates; no key when the deal is in the company currency. Plain values in and out, so
+        that the re-valuation job applies the same rule to thousands of rows without records."""
+        if not currency_id or currency_id == company_currency_id:
+            return ("same", False)
+        if won_day:
+            source, day = "won", won_day
+        elif policy == "closing_date" and deadline:
+            source, day = "closing_date", deadline
+        else:
+            source, day = "today", today
+        return (source, day, (currency_id, root_id, day), (company_currency_id, root_id, day))
+
+    @api.model
+    def _crm_global_rate_values(self, plan, rates):
+        """Stored rate fields of a deal from its plan and the rates looked up for its keys."""
+        source, day, *lookup = plan
+        values = {"deal_rate_source": source, "deal_valuation_date": day}
+        if source == "same":
+            return {**values, "deal_rate": 1.0, "deal_rate_date": False, "deal_rate_missing": False}
+        deal_rate, deal_rate_date, __ = rates[lookup[0]]
+        company_rate, __, company_has_rates = rates[lookup[1]]
+        if company_rate is None and not company_has_rates:
+            company_rate = 1.0  # the company currency is the base of the rate table
+        if not deal_rate or not company_rate:
+            return {**values, "deal_rate": 0.0, "deal_rate_date": False, "deal_rate_missing": True}
+        return {
+            **values,
+            "deal_rate": company_rate / deal_rate,
+            "deal_rate_date": deal_rate_date,
+            "deal_rate_missing": False,
+        }
 
     @api.depends("deal_amount", "deal_rate", "deal_rate_missing", "deal_rate_source")
     def _compute_expected_revenue(self):

@@ -1,4 +1,5 @@
 from odoo import api, models
+from odoo.tools import float_is_zero, float_round
 
 # Writes on these fields may change what the opportunity adds to the pipeline value.
 PIPELINE_VALUE_FIELDS = {
@@ -153,43 +154,19 @@ class CrmLead(models.Model):
         missing or coming back is drift.
         """
         values = []
-        empty = (0.0, False, 0.0, 0.0, False, False, True)
         for lead in self.filtered(lambda lead: lead.id in before or lead.id in after):
-            old = before.get(lead.id) or empty
-            new = after.get(lead.id) or empty
-            currency = lead.company_currency
-            change = currency.round(new[0] - old[0])
-            if currency.is_zero(change):
+            split = self._crm_global_split_change(
+                before.get(lead.id), after.get(lead.id), reason, lead.company_currency.rounding
+            )
+            if not split:
                 continue
-            was_in, is_in = bool(before.get(lead.id)) and old[0] != 0.0, new[0] != 0.0
-            deal_change, fx_change = change, 0.0
-            if reason in ("new", "removed"):
-                why = reason
-            elif new[5] and not old[5]:
-                why = "won"
-            elif old[6] and not new[6]:
-                why = "lost"
-            elif new[4] and not old[4]:
-                why, deal_change, fx_change = "rate_missing", 0.0, change
-            elif old[4] and not new[4]:
-                why, deal_change, fx_change = "rate_restored", 0.0, change
-            elif old[1] != new[1]:
-                why = "currency"
-            elif was_in and is_in:
-                deal_change = currency.round((new[2] - old[2]) * old[3])
-                fx_change = currency.round(change - deal_change)
-                if currency.is_zero(deal_change):
-                    why = "rate"
-                else:
-                    why = "amount" if currency.is_zero(fx_change) else "amount_rate"
-            else:
-                why = "reopened" if is_in else "closed"
+            why, old, new, deal_change, fx_change = split
             values.append(
                 {
                     "lead_id": lead.id if reason != "removed" else False,
                     "lead_name": lead.name,
                     "company_id": (lead.company_id or self.env.company).id,
-                    "currency_id": currency.id,
+                    "currency_id": lead.company_currency.id,
                     "team_id": lead.team_id.id,
                     "user_id": lead.user_id.id,
                     "deal_currency_id": lead.deal_currency_id.id,
@@ -203,3 +180,40 @@ class CrmLead(models.Model):
                 }
             )
         return values
+
+    @api.model
+    def _crm_global_split_change(self, before, after, reason, rounding):
+        """``(reason, old snapshot, new snapshot, deal change, fx change)`` of one deal, or None
+        when its value did not move (plain values, see _crm_global_value_change_values)."""
+        empty = (0.0, False, 0.0, 0.0, False, False, True)
+        old = before or empty
+        new = after or empty
+        change = float_round(new[0] - old[0], precision_rounding=rounding)
+        if float_is_zero(change, precision_rounding=rounding):
+            return None
+        was_in, is_in = bool(before) and old[0] != 0.0, new[0] != 0.0
+        deal_change, fx_change = change, 0.0
+        if reason in ("new", "removed"):
+            why = reason
+        elif new[5] and not old[5]:
+            why = "won"
+        elif old[6] and not new[6]:
+            why = "lost"
+        elif new[4] and not old[4]:
+            why, deal_change, fx_change = "rate_missing", 0.0, change
+        elif old[4] and not new[4]:
+            why, deal_change, fx_change = "rate_restored", 0.0, change
+        elif old[1] != new[1]:
+            why = "currency"
+        elif was_in and is_in:
+            deal_change = float_round((new[2] - old[2]) * old[3], precision_rounding=rounding)
+            fx_change = float_round(change - deal_change, precision_rounding=rounding)
+            if float_is_zero(deal_change, precision_rounding=rounding):
+                why = "rate"
+            elif float_is_zero(fx_change, precision_rounding=rounding):
+                why = "amount"
+            else:
+                why = "amount_rate"
+        else:
+            why = "reopened" if is_in else "closed"
+        return why, old, new, deal_change, fx_change

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.tools import SQL, split_every
+from odoo.tools import SQL
 
 DRIFT_REASONS = ("rate", "rate_missing", "rate_restored")
 
@@ -80,38 +80,46 @@ class CrmPipelineValueChange(models.Model):
 
     @api.model
     def _crm_log(self, values_list):
-        """Append changes in a few multi-row INSERTs (this is an append-only audit log written by
-        the re-valuation job for thousands of deals at once; no ORM logic to run per row)."""
+        """Append changes in one INSERT whatever their number (this is an append-only audit log
+        written by the re-valuation job for thousands of deals at once; no ORM logic to run per
+        row): one array per column, unnested by PostgreSQL."""
         self.check_access("create")
-        columns = (
-            "date", "lead_id", "lead_name", "company_id", "currency_id", "team_id", "user_id",
-            "deal_currency_id", "reason", "cause", "value_before", "value_after",
-            "value_change", "deal_change", "fx_change", "rate_before", "rate_after",
-            "create_uid", "create_date", "write_uid", "write_date",
-        )  # fmt: skip
+        if not values_list:
+            return
+        columns = {
+            "lead_id": "int4", "lead_name": "varchar", "company_id": "int4",
+            "currency_id": "int4", "team_id": "int4", "user_id": "int4",
+            "deal_currency_id": "int4", "reason": "varchar", "value_before": "numeric",
+            "value_after": "numeric", "deal_change": "numeric", "fx_change": "numeric",
+            "rate_before": "numeric", "rate_after": "numeric",
+        }  # fmt: skip
+        arrays = {
+            column: [None if values.get(column) is False else values.get(column)
+                     for values in values_list]
+            for column in columns
+        }  # fmt: skip
         now = self.env.cr.now()
-        for chunk in split_every(1000, values_list):
-            rows = []
-            for values in chunk:
-                values = {
-                    **values,
-                    "date": now,
-                    "cause": "fx" if values["reason"] in DRIFT_REASONS else "deal",
-                    "value_change": values["value_after"] - values["value_before"],
-                    "create_uid": self.env.uid,
-                    "create_date": now,
-                    "write_uid": self.env.uid,
-                    "write_date": now,
-                }
-                row = [None if values.get(c) is False else values.get(c) for c in columns]
-                rows.append(SQL("(%s)", SQL(", ").join(row)))
-            self.env.cr.execute(
-                SQL(
-                    "INSERT INTO crm_pipeline_value_change (%s) VALUES %s",
-                    SQL(", ").join(SQL.identifier(c) for c in columns),
-                    SQL(", ").join(rows),
-                )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_pipeline_value_change (
+                    %(columns)s, cause, value_change, date,
+                    create_uid, create_date, write_uid, write_date)
+                SELECT %(columns)s,
+                       CASE WHEN reason IN %(drift)s THEN 'fx' ELSE 'deal' END,
+                       value_after - value_before, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(arrays)s) AS v(%(columns)s)
+                """,
+                columns=SQL(", ").join(SQL.identifier(column) for column in columns),
+                drift=DRIFT_REASONS,
+                now=now,
+                uid=self.env.uid,
+                arrays=SQL(", ").join(
+                    SQL("%s::%s[]", arrays[column], SQL(sql_type))
+                    for column, sql_type in columns.items()
+                ),
             )
+        )
 
     @api.depends("reason", "deal_change", "fx_change")
     def _compute_cause(self):

@@ -52,6 +52,9 @@ class CrmSlotFinder(models.AbstractModel):
         start = max(start or now, now + timedelta(hours=notice_hours))
         start_utc = pytz.utc.localize(start)
         stop_utc = start_utc + timedelta(days=days)
+        # what the finder reads of the user, in one query each, not every column
+        user.fetch(["company_id", "partner_id"])
+        user.partner_id.fetch(["tz"])
         user_tz = user.tz or user.company_id.resource_calendar_id.tz or "UTC"
 
         free = self._user_work_intervals(user, user_tz, start_utc, stop_utc)
@@ -89,9 +92,15 @@ class CrmSlotFinder(models.AbstractModel):
     @api.model
     def _user_work_intervals(self, user, user_tz, start_utc, stop_utc):
         company = user.company_id
-        resource = user.sudo().resource_ids.filtered(
-            lambda res: res.company_id in (company, self.env["res.company"])
-        )[:1]
+        resource = (
+            self.env["resource.resource"]
+            .sudo()
+            .search_fetch(
+                [("user_id", "=", user.id), ("company_id", "in", [company.id, False])],
+                ["calendar_id", "company_id", "tz"],
+                limit=1,
+            )
+        )
         calendar = resource.calendar_id or company.resource_calendar_id
         if not calendar:
             return Intervals([(start_utc, stop_utc, self.env["crm.lead"])])

@@ -7,3 +7,4 @@ from . import test_revaluation
 from . import test_slot_finder
 from . import test_time_zone
 from . import test_pipeline_value_log
+from . import test_performance_budgets

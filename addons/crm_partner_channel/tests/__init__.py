@@ -12,3 +12,4 @@ from . import test_portal_forms
 from . import test_registration_matching
 from . import test_portal_ux
 from . import test_portal_products
+from . import test_performance_budgets
