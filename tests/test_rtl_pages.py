@@ -21,7 +21,8 @@ CHANNEL_PAGE = r'<div class="o_channel_portal"[^>]*>'
 PREFERENCES = r'<div class="o_gdpr_preferences"[^>]*>'
 GDPR_WRAP = r'<div id="wrap" class="container py-4"[^>]*>'
 BOOKING = r'<div[^>]*class="container o_crm_booking py-4"[^>]*>'
-CPQ_UNDER_REVIEW = r'<div[^>]*class="alert alert-info d-print-none o_cpq_under_review"[^>]*>'
+# The customer of a quotation under review sees only the page saying so (crm_b2b_cpq).
+CPQ_UNDER_REVIEW = r'<div[^>]*class="container py-5 o_cpq_quote_under_review"[^>]*>'
 CPQ_SUPERSEDED = r'<div[^>]*class="alert alert-warning d-print-none o_cpq_superseded"[^>]*>'
 
 
