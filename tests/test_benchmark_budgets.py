@@ -59,6 +59,8 @@ def check_budget(env, budget, bench_cls, measure=harness.run_benchmark):
             problems.append(f"{budget.benchmark}: queries grow with the work {growth}")
     if budget.met and budget.max_ratio is not None:
         for result in results:
+            if budget.ratio_sizes and result.size not in budget.ratio_sizes:
+                continue
             ratios = [result.ratio]
             while ratios[-1] > budget.max_ratio and len(ratios) < ATTEMPTS:
                 again = measure(env, bench_cls, sizes=(result.size,), repeat=repeat)

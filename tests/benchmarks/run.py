@@ -35,7 +35,11 @@ def budget_verdicts(results):
             continue
         runs = [result for result in results if result.name == name]
         misses = []
-        ratios = [r.ratio for r in runs if r.ratio is not None]
+        ratios = [
+            r.ratio
+            for r in runs
+            if r.ratio is not None and (not budget.ratio_sizes or r.size in budget.ratio_sizes)
+        ]
         if budget.max_ratio is not None and ratios and max(ratios) > budget.max_ratio:
             misses.append(f"ratio {max(ratios):.2f}x > {budget.max_ratio}x")
         counts = [r.ours.queries for r in runs]
