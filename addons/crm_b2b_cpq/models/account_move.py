@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_round
 
 
@@ -33,6 +34,25 @@ class AccountMoveLine(models.Model):
         "quotation's tier table and currency give it. While the unit price is that one "
         "rounded, the line's amounts are computed from this one.",
     )
+
+    def write(self, vals):
+        # The exact price comes from the quotation line when the invoice is made, nowhere else:
+        # written later (RPC, import, another record's write) it would move the amounts of a
+        # line without changing what it shows. Clearing it on a draft makes an ordinary line.
+        if "cpq_exact_price_unit" in vals:
+            value = vals["cpq_exact_price_unit"] or 0.0
+            for line in self:
+                if not float_compare(line.cpq_exact_price_unit, value, precision_digits=10):
+                    continue
+                if value or line.parent_state == "posted":
+                    raise UserError(
+                        self.env._(
+                            "The exact unit price of %(line)s comes from its quotation and "
+                            "cannot be changed; change the unit price instead.",
+                            line=line.display_name or line.move_id.display_name,
+                        )
+                    )
+        return super().write(vals)
 
     def _cpq_exact_invoice_price(self):
         """The exact unit price the line's amounts are computed from, or None."""

@@ -1,4 +1,5 @@
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.fields import Command
 from odoo.tests import tagged
 
@@ -171,3 +172,31 @@ class TestExactInvoices(CpqCommon):
         # Unit prices of lines without tiers are untouched.
         plain = self._confirmed(3)
         self.assertFalse(plain.order_line._cpq_exact_unit_price())
+
+    def test_the_exact_price_is_not_written_afterwards(self):
+        """Only the quotation sets an invoice line's exact price: a write of it (directly or
+        through the invoice's lines) is refused, on a draft and once posted."""
+        self._tiered_rule(self.licence, "graduated", [(101, 9.0)], fixed_price=10.0)
+        order = self._confirmed(101).with_env(self.env)
+        self.licence.invoice_policy = "order"
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(active_model="sale.order", active_ids=order.ids)
+            .create({"advance_payment_method": "delivered"})
+        )
+        wizard.create_invoices()
+        invoice = order.invoice_ids
+        line = invoice.invoice_line_ids
+        exact = line.cpq_exact_price_unit
+        self.assertTrue(exact)
+        with self.assertRaises(UserError):
+            line.write({"cpq_exact_price_unit": exact + 0.004})
+        with self.assertRaises(UserError):
+            invoice.write(
+                {"invoice_line_ids": [Command.update(line.id, {"cpq_exact_price_unit": 9.0})]}
+            )
+        self.assertEqual(line.price_subtotal, 1009.0)
+        invoice.action_post()
+        with self.assertRaises(UserError):
+            line.write({"cpq_exact_price_unit": False})
+        self.assertEqual(invoice.amount_untaxed, 1009.0)
