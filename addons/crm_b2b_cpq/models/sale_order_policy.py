@@ -248,11 +248,15 @@ class SaleOrder(models.Model):
         :returns: the quotations whose bound policies changed
         """
         changed = self.browse()
+        scopes = {}  # one look-up per salesperson and company, not per quotation
         for order in self:
             team, user = held[order] if held else (order.team_id, order.user_id)
             teams, company_default = self.env["crm.team"], False
             if user:
-                teams, company_default = self._cpq_scope_of(user, order.company_id)
+                key = (user, order.company_id)
+                if key not in scopes:
+                    scopes[key] = self._cpq_scope_of(user, order.company_id)
+                teams, company_default = scopes[key]
             changed |= order._cpq_bind_scope(teams | team, company_default)
         return changed
 
@@ -264,9 +268,9 @@ class SaleOrder(models.Model):
             # `default_user_id`, a personal default, the form), its creator's policy judges it
             # too.
             changed = self.browse()
-            for order in orders:
-                scope = self._cpq_scope_of(self.env.user, order.company_id)
-                changed |= order._cpq_bind_scope(*scope)
+            for company, company_orders in orders.grouped("company_id").items():
+                scope = self._cpq_scope_of(self.env.user, company)
+                changed |= company_orders._cpq_bind_scope(*scope)
             changed._cpq_after_change()
         return orders
 
