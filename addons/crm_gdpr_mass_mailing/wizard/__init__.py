@@ -1,2 +1,1 @@
 from . import mail_compose_message
-from . import mailing_mailing_test
