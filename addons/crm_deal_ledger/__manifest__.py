@@ -20,6 +20,7 @@
     "assets": {
         "web.assets_tests": ["crm_deal_ledger/static/tests/tours/*.js"],
     },
+    "uninstall_hook": "uninstall_hook",
     "auto_install": False,
     "installable": True,
 }

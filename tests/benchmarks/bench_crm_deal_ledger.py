@@ -175,7 +175,10 @@ class _ClonedDeals:
         invoice = _invoice_and_pay(env, order, bank, 600.0, "2024-01-15")
         payment_move = invoice._get_reconciled_payments().move_id
         env.flush_all()
-        _clone_deal(env.cr, lead, order, invoice, payment_move, users, size - 1)
+        lead_ids = _clone_deal(env.cr, lead, order, invoice, payment_move, users, size - 1)
+        # The copies are made in SQL, behind the ORM: store their ledger entries as the ORM
+        # does for a deal whose documents change (crm.lead.ledger_entry_count), not timed.
+        env["crm.deal.ledger.line"]._ledger_store_refresh(lead_ids)
         # A live database has planner statistics (autovacuum): give the copies theirs.
         for table in _CLONED_TABLES:
             env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
@@ -231,6 +234,7 @@ _CLONED_TABLES = (
     "account_move",
     "account_move_line",
     "account_partial_reconcile",
+    "crm_deal_ledger_entry",
 )
 
 
@@ -276,9 +280,10 @@ def _clone(cr, table, template_where, count, overrides, id_base=None):
 
 
 def _clone_deal(cr, lead, order, invoice, payment_move, users, count):
-    """`count` copies of the deal with its order, invoice, payment entry and reconciliation."""
+    """`count` copies of the deal with its order, invoice, payment entry and reconciliation;
+    returns the ids of the copied deals."""
     if count <= 0:
-        return
+        return []
     lead_base = _reserve_ids(cr, "crm_lead", count)
     order_base = _reserve_ids(cr, "sale_order", count)
     invoice_base = _reserve_ids(cr, "account_move", count)
@@ -362,3 +367,4 @@ def _clone_deal(cr, lead, order, invoice, payment_move, users, count):
             partial=partial.id,
         )
     )
+    return list(range(lead_base + 1, lead_base + count + 1))

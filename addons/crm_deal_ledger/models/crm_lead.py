@@ -20,6 +20,33 @@ _KIND_FIGURE = {
 # Fields a billing user may filter opportunities on when picking one for an invoice.
 _BILLING_PICK_FIELDS = ("id", "type", "company_id", "name", "display_name", "active")
 
+# Where the ledger reads each model from, seen from the deal: the paths by which a change of a
+# document marks its deal's stored entries for refresh (see _ledger_store_depends).
+_STORE_PATHS = {
+    "sale.order": ["order_ids"],
+    "account.move": [
+        "ledger_move_ids",
+        # the counterpart of a reconciliation: is it a document of the same deal?
+        "ledger_move_ids.line_ids.matched_debit_ids.debit_move_id.move_id",
+        "ledger_move_ids.line_ids.matched_credit_ids.credit_move_id.move_id",
+    ],
+    "account.move.line": [
+        "ledger_move_ids.line_ids",
+        "ledger_move_ids.line_ids.matched_debit_ids.debit_move_id",
+        "ledger_move_ids.line_ids.matched_credit_ids.credit_move_id",
+    ],
+    "account.partial.reconcile": [
+        "ledger_move_ids.line_ids.matched_debit_ids",
+        "ledger_move_ids.line_ids.matched_credit_ids",
+    ],
+    "account.full.reconcile": ["ledger_move_ids.line_ids.full_reconcile_id"],
+    "account.account": ["ledger_move_ids.line_ids.account_id"],
+    "res.company": ["order_ids.company_id", "ledger_move_ids.company_id"],
+    # what the report shows of the deal itself is stored with its entries too
+    "crm.lead": [""],
+    "crm.stage": ["stage_id"],
+}
+
 # Company-currency columns of crm.deal.ledger.line summed into the company figures.
 _COMPANY_COLUMNS = {
     "quoted": "amount_quoted",
@@ -133,6 +160,41 @@ class CrmLead(models.Model):
         "receivable journal items.",
     )
 
+    ledger_move_ids = fields.One2many(
+        "account.move",
+        "opportunity_id",
+        string="Invoices and Credit Notes",
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    ledger_entry_count = fields.Integer(
+        string="Ledger Entries",
+        compute="_compute_ledger_entry_count",
+        store=True,
+        compute_sudo=True,
+        help="Entries of the deal in the Deal Ledger report. Computing it refreshes the "
+        "deal's stored entries: it depends on every field of the documents the ledger reads.",
+    )
+
+    def _ledger_store_depends(self):
+        """The fields of the documents the ledger reads (crm.deal.ledger.line._depends,
+        bridges' columns included), as paths from the deal, and the deal's own fields the
+        report shows (salesperson, team, stage...)."""
+        report_depends = self.env["crm.deal.ledger.line"]._depends
+        return [
+            f"{path}.{field_name}" if path else field_name
+            for model_name, field_names in report_depends.items()
+            for path in _STORE_PATHS.get(model_name, [])
+            for field_name in field_names
+            if field_name != "ledger_entry_count"
+        ]
+
+    @api.depends(lambda self: self._ledger_store_depends())
+    def _compute_ledger_entry_count(self):
+        """Refresh the stored ledger entries of the deals whose documents changed."""
+        counts = self.env["crm.deal.ledger.line"]._ledger_store_refresh(self.ids)
+        for lead in self:
+            lead.ledger_entry_count = counts.get(lead.id, 0)
+
     def _get_deal_currency(self):
         """The currency each deal is followed in, as ``{lead id: res.currency record}``.
 
@@ -215,7 +277,7 @@ class CrmLead(models.Model):
                 SQL(", ").join(
                     SQL("SUM(%s)", SQL.identifier(column)) for column in _COMPANY_COLUMNS.values()
                 ),
-                Ledger._ledger_query(),
+                Ledger._ledger_query(leads.ids),
                 tuple(leads.ids),
                 tuple(self.env.companies.ids),
             )

@@ -1,7 +1,13 @@
+from collections import Counter
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
-from odoo.tools import SQL, frozendict
+from odoo.tools import SQL, frozendict, ormcache
+
+# The stored entries of every deal, refreshed deal by deal from the documents (see
+# CrmDealLedgerLine._ledger_store_refresh): the report reads this table, not the documents.
+LEDGER_STORE = "crm_deal_ledger_entry"
 
 # Kinds of ledger entries, in the order a deal goes through them.
 LEDGER_KINDS = [
@@ -95,7 +101,17 @@ class CrmDealLedgerLine(models.Model):
             "account.full.reconcile": ["exchange_move_id"],
             "account.account": ["account_type"],
             "res.company": ["currency_id"],
-            "crm.lead": ["name", "user_id", "team_id", "partner_id", "stage_id", "company_id"],
+            # ledger_entry_count: flushing it refreshes the stored entries of the deals whose
+            # documents changed, before the report reads them.
+            "crm.lead": [
+                "name",
+                "user_id",
+                "team_id",
+                "partner_id",
+                "stage_id",
+                "company_id",
+                "ledger_entry_count",
+            ],
             "crm.stage": ["is_won"],
         }
     )
@@ -268,11 +284,52 @@ class CrmDealLedgerLine(models.Model):
         domain = []
         for fname, model in (("order_id", "sale.order"), ("invoice_id", "account.move")):
             if as_user["ir.model.access"].check(model, "read", raise_exception=False):
+                if self._ledger_rules_follow_company(model):
+                    continue  # an entry's company is its document's: the company rule holds
                 readable = as_user[model]._search([])
                 domain.append(["|", (fname, "=", False), (fname, "in", readable)])
             else:
                 domain.append([(fname, "=", False)])
         return expression.AND(domain)
+
+    @api.model
+    def _ledger_rules_follow_company(self, model_name):
+        """Whether the user's record rules on `model_name` let them read every document of the
+        companies they work in (e.g. an accountant: only the multi-company rule). Then the
+        report's own multi-company rule on the entry (whose company is its document's) says
+        the same and the documents need not be searched. Evaluated on the rules' domain as
+        the user: only leaves on company_id are understood, anything else answers False."""
+        domain = self.env(su=False)["ir.rule"]._compute_domain(model_name, "read")
+        companies = set(self.env.companies.ids)
+
+        def holds(position):
+            """Value of the sub-domain at `position` for a document of any of `companies`,
+            and the position after it; None when it depends on more than the company."""
+            token = domain[position]
+            if token in ("&", "|"):
+                left, position = holds(position + 1)
+                right, position = holds(position)
+                if left is None or right is None:
+                    return None, position
+                return (left and right) if token == "&" else (left or right), position
+            if not (isinstance(token, (list, tuple)) and len(token) == 3):
+                return None, position + 1
+            field_name, operator, value = token
+            if field_name != "company_id":
+                return None, position + 1
+            if operator == "in" and isinstance(value, (list, tuple)):
+                return companies <= set(value), position + 1
+            if operator == "=" and value is False:
+                return False, position + 1
+            return None, position + 1
+
+        position, result = 0, True
+        while position < len(domain):  # leaves side by side are ANDed
+            value, position = holds(position)
+            if value is None:
+                return False
+            result = result and value
+        return result
 
     @api.depends_context("company")
     def _compute_report_currency_id(self):
@@ -280,9 +337,9 @@ class CrmDealLedgerLine(models.Model):
 
     @property
     def _table_query(self):
-        """The entries of `_ledger_query`, their amounts converted to the currency of the
-        current company at today's rate, as stock reports do (sale.report): totals across
-        companies in different currencies add up in one currency."""
+        """The stored entries (see `_ledger_store_refresh`), their amounts converted to the
+        currency of the current company at today's rate, as stock reports do (sale.report):
+        totals across companies in different currencies add up in one currency."""
         currency_table = self.env["res.currency"]._get_simple_currency_table(self.env.companies)
         columns = [
             SQL(
@@ -298,13 +355,107 @@ class CrmDealLedgerLine(models.Model):
         return SQL(
             """
             SELECT %s
-              FROM (%s) ledger
+              FROM %s ledger
               JOIN %s ON account_currency_table.company_id = ledger.company_id
             """,
             SQL(", ").join(columns),
-            self._ledger_query(),
+            SQL.identifier(LEDGER_STORE),
             currency_table,
         )
+
+    def init(self):
+        """Build the store from the documents: on install and update of this addon and of
+        every addon extending the ledger (a bridge adds columns to the entries)."""
+        self._ledger_store_rebuild()
+
+    @api.model
+    def _ledger_store_rebuild(self):
+        """Drop and create the store with the columns of `_ledger_query`, then fill it with
+        the entries of every deal. Also the repair after documents were changed in SQL behind
+        the ORM's back (nothing marks their deals to refresh then)."""
+        cr = self.env.cr
+        store = SQL.identifier(LEDGER_STORE)
+        self._ledger_store_flush()
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", store))
+        cr.execute(SQL("CREATE TABLE %s AS (%s) WITH NO DATA", store, self._ledger_store_query()))
+        cr.execute(
+            SQL(
+                """
+                ALTER TABLE %(store)s ADD PRIMARY KEY (id);
+                ALTER TABLE %(store)s ADD FOREIGN KEY (lead_id)
+                      REFERENCES crm_lead (id) ON DELETE CASCADE;
+                CREATE INDEX ON %(store)s (lead_id);
+                """,
+                store=store,
+            )
+        )
+        self.env.registry.clear_cache()  # the store's columns
+        self._ledger_store_refresh()
+
+    @ormcache()
+    def _ledger_store_columns(self):
+        """Names of the columns of `_ledger_store_query`, in order."""
+        self.env.cr.execute(SQL("SELECT * FROM (%s) ledger LIMIT 0", self._ledger_store_query([])))
+        return tuple(column.name for column in self.env.cr.description)
+
+    @api.model
+    def _ledger_store_flush(self):
+        """Write to the database what the ledger reads of the documents and the deals (not
+        the deals' ledger_entry_count: computing it is what refreshes the store)."""
+        for model_name, field_names in self._depends.items():
+            self.env[model_name].flush_model(
+                [name for name in field_names if name != "ledger_entry_count"]
+            )
+
+    @api.model
+    def _ledger_store_refresh(self, lead_ids=None):
+        """Replace the stored entries of the deals `lead_ids` (all deals when None) by what the
+        documents say now: one DELETE and one INSERT whatever the number of deals. Called by
+        crm.lead when the documents of a deal change (see crm.lead.ledger_entry_count), so
+        the store follows every path that changes them through the ORM. Returns the number
+        of entries stored per deal."""
+        if lead_ids is not None:
+            lead_ids = [lead_id for lead_id in lead_ids if isinstance(lead_id, int)]
+            if not lead_ids:
+                return {}
+        self._ledger_store_flush()
+        cr = self.env.cr
+        store = SQL.identifier(LEDGER_STORE)
+        columns = SQL(", ").join(SQL.identifier(name) for name in self._ledger_store_columns())
+        if lead_ids is None:
+            cr.execute(SQL("DELETE FROM %s", store))
+        else:
+            # Two transactions refreshing the same deal at once would each miss the other's
+            # documents (and rows): writing the deals' rows makes the second one fail with a
+            # serialization error, and Odoo retries it (it then sees the first one's work).
+            cr.execute(
+                SQL(
+                    "UPDATE crm_lead SET ledger_entry_count = ledger_entry_count"
+                    " WHERE id = ANY(%s)",
+                    lead_ids,
+                )
+            )
+            cr.execute(SQL("DELETE FROM %s WHERE lead_id = ANY(%s)", store, lead_ids))
+        # An entry that moved from another deal (an order given to another opportunity) is
+        # replaced here even if that deal is refreshed later in the same flush.
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO %(store)s (%(columns)s)
+                SELECT %(columns)s FROM (%(query)s) ledger
+                    ON CONFLICT (id) DO UPDATE SET (%(columns)s) = ROW(%(excluded)s)
+             RETURNING lead_id
+                """,
+                store=store,
+                columns=columns,
+                query=self._ledger_store_query(lead_ids),
+                excluded=SQL(", ").join(
+                    SQL("EXCLUDED.%s", SQL.identifier(name))
+                    for name in self._ledger_store_columns()
+                ),
+            )
+        )
+        return Counter(lead_id for (lead_id,) in cr.fetchall())
 
     @api.model
     def _ledger_money_columns(self):
@@ -316,8 +467,30 @@ class CrmDealLedgerLine(models.Model):
         ]
 
     @api.model
-    def _ledger_query(self):
-        """Every entry, its amounts in the currency of its own company."""
+    def _ledger_store_query(self, lead_ids=None):
+        """The rows of the store: `_ledger_query` with what the report shows of the deal."""
+        return SQL(
+            """
+            SELECT ledger.*,
+                   lead.name AS lead_name,
+                   lead.partner_id,
+                   lead.user_id,
+                   lead.team_id,
+                   lead.stage_id,
+                   COALESCE(stage.is_won, FALSE) AS is_won
+              FROM (%s) ledger
+              JOIN crm_lead lead ON lead.id = ledger.lead_id
+         LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+            """,
+            self._ledger_query(lead_ids),
+        )
+
+    @api.model
+    def _ledger_query(self, lead_ids=None):
+        """Every entry, its amounts in the currency of its own company, computed from the
+        documents (the truth the store is refreshed from); only the entries of the deals
+        `lead_ids` when given (the deal-wide columns need every entry of a deal: they are
+        computed per deal, so filtering by deal changes nothing of a deal's rows)."""
         # Layers, inside out: the entries of every kind (flow); the rate of the deal's orders
         # in each document currency (valued); what is left to invoice at that rate, and the
         # rate difference of the invoices against it (entry); deal-wide sums (outer).
@@ -360,12 +533,6 @@ class CrmDealLedgerLine(models.Model):
                             SELECT flow.*,
                                    flow.amount_invoiced - flow.amount_paid
                                        + flow.amount_exchange_difference AS amount_outstanding,
-                                   lead.name AS lead_name,
-                                   lead.partner_id,
-                                   lead.user_id,
-                                   lead.team_id,
-                                   lead.stage_id,
-                                   COALESCE(stage.is_won, FALSE) AS is_won,
                                    company_currency.rounding AS company_rounding,
                                    -- Company currency per unit of document currency of the
                                    -- deal's confirmed orders in that currency (their mean
@@ -377,11 +544,10 @@ class CrmDealLedgerLine(models.Model):
                                                 0)
                                        AS order_rate
                               FROM (%s) flow
-                              JOIN crm_lead lead ON lead.id = flow.lead_id
                               JOIN res_company company ON company.id = flow.company_id
                               JOIN res_currency company_currency
                                 ON company_currency.id = company.currency_id
-                         LEFT JOIN crm_stage stage ON stage.id = lead.stage_id
+                             WHERE %s
                             WINDOW orders_in_currency AS (
                                    PARTITION BY flow.lead_id, flow.company_id, flow.currency_id
                             )
@@ -390,6 +556,7 @@ class CrmDealLedgerLine(models.Model):
             WINDOW deal AS (PARTITION BY entry.lead_id, entry.company_id)
             """,
             SQL(" UNION ALL ".join(f"({branch})" for branch in self._ledger_branches())),
+            SQL("flow.lead_id = ANY(%s)", list(lead_ids)) if lead_ids is not None else SQL("TRUE"),
         )
 
     @api.model
@@ -468,12 +635,13 @@ class CrmDealLedgerLine(models.Model):
               JOIN account_account la ON la.id = l.account_id
              WHERE {deal_item}
         """
-        # Reconciliations of the deal's items, both sides in one scan: "side" says which side
-        # of the partial is the deal's item ("deal", sign +1 for a debit item settled by a
-        # credit, -1 the reverse) and which is the counterpart ("other"). A counterpart on an
-        # exchange difference entry makes an exchange entry; any other is a payment, completed
-        # by the exchange difference entries made for this partial on the payment's side
-        # (the payment's value in company currency at the payment's own rate).
+        # Reconciliations of the deal's items, read from each item (index on either side of
+        # the partials, so that refreshing one deal reads its own items only): "side" says
+        # which side of the partial is the deal's item (sign +1 for a debit item settled by
+        # a credit, -1 the reverse; and the id code); the other side is the counterpart. A
+        # counterpart on an exchange difference entry makes an exchange entry; any other is a
+        # payment, completed by the exchange difference entries made for this partial on the
+        # payment's side (the payment's value in company currency at the payment's own rate).
         reconciliations = f"""
             SELECT p.id::bigint * 8 + side.code
                        + CASE WHEN counterpart.is_exchange THEN 2 ELSE 0 END AS id,
@@ -499,15 +667,22 @@ class CrmDealLedgerLine(models.Model):
                         ELSE COALESCE(payment_exchange.amount, 0)
                    END AS amount_exchange_difference
                    {other_extra}
-              FROM account_partial_reconcile p
-             CROSS JOIN LATERAL (
-                   VALUES (p.debit_move_id, p.credit_move_id, 1, 4, p.debit_amount_currency),
-                          (p.credit_move_id, p.debit_move_id, -1, 5, -p.credit_amount_currency)
-             ) side(deal_item_id, other_item_id, sign, code, amount_currency)
-              JOIN account_move_line l ON l.id = side.deal_item_id
+              FROM account_move_line l
               JOIN account_move lm ON lm.id = l.move_id
               JOIN account_account la ON la.id = l.account_id
-              JOIN account_move_line c ON c.id = side.other_item_id
+             CROSS JOIN LATERAL (
+                   SELECT sp.id, sp.amount, sp.exchange_move_id, sp.credit_move_id,
+                          1, 4, sp.debit_amount_currency
+                     FROM account_partial_reconcile sp
+                    WHERE sp.debit_move_id = l.id
+                    UNION ALL
+                   SELECT sp.id, sp.amount, sp.exchange_move_id, sp.debit_move_id,
+                          -1, 5, -sp.credit_amount_currency
+                     FROM account_partial_reconcile sp
+                    WHERE sp.credit_move_id = l.id
+             ) p(id, amount, exchange_move_id, other_item_id, sign, code, amount_currency)
+             CROSS JOIN LATERAL (SELECT p.sign, p.code, p.amount_currency) side
+              JOIN account_move_line c ON c.id = p.other_item_id
               JOIN account_move cm ON cm.id = c.move_id
              CROSS JOIN LATERAL (SELECT {counterpart_is_exchange} AS is_exchange) counterpart
               LEFT JOIN LATERAL (

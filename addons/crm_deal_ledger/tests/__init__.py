@@ -6,3 +6,4 @@ from . import test_ledger_tour
 from . import test_ledger_to_invoice
 from . import test_ledger_views
 from . import test_performance_budgets
+from . import test_ledger_store

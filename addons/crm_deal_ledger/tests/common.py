@@ -1,7 +1,9 @@
 from odoo import Command, fields
 from odoo.tests import new_test_user
+from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.crm_deal_ledger.report.crm_deal_ledger_line import LEDGER_STORE
 
 RECEIVABLE_TYPES = ("asset_receivable", "liability_payable")
 
@@ -222,8 +224,28 @@ class DealLedgerCommon(AccountTestInvoicingCommon):
             ]
         )
 
+    def assertStoreFresh(self):
+        """The report's stored entries are, row for row and to the last digit, what the
+        documents say now (the ledger query run live), for every deal. Only a flush runs in
+        between, as before any read of the report: a path that changes a document or a deal
+        without marking the deal for refresh leaves a stale row, and fails here."""
+        self.env.flush_all()
+        Ledger = self.env["crm.deal.ledger.line"]
+        columns = SQL(", ").join(SQL.identifier(name) for name in Ledger._ledger_store_columns())
+        self.env.cr.execute(
+            SQL("SELECT %s FROM %s ORDER BY id", columns, SQL.identifier(LEDGER_STORE))
+        )
+        stored = self.env.cr.fetchall()
+        self.env.cr.execute(
+            SQL("SELECT %s FROM (%s) live ORDER BY id", columns, Ledger._ledger_store_query())
+        )
+        live = self.env.cr.fetchall()
+        self.assertEqual(stored, live, "the stored ledger entries are those of the documents")
+
     def assertLedger(self, deal, **expected):
-        """Compare the deal's ledger figures with `expected` (field name without `ledger_`)."""
+        """Compare the deal's ledger figures with `expected` (field name without `ledger_`),
+        and check that the report's stored entries follow the documents."""
+        self.assertStoreFresh()
         deal.invalidate_recordset()
         currency = deal.company_currency
         for figure, amount in expected.items():
@@ -237,6 +259,7 @@ class DealLedgerCommon(AccountTestInvoicingCommon):
         """Invoiced and paid are the sums of the deal's posted journal items and of their
         reconciliations, to the cent, computed here from account.move.line and
         account.partial.reconcile without the ledger's SQL."""
+        self.assertStoreFresh()
         deal.invalidate_recordset()
         items = self._deal_items(deal)
         currency = deal.company_currency
