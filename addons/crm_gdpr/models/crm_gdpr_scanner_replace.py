@@ -23,12 +23,15 @@ class CrmGdprScanner(models.AbstractModel):
         updated = []
         rewritten = {}
         models_by_table = self._models_by_table()
+        expressions = self._expressions(identifiers)
         candidates = []
         for table, columns in self._text_columns().items():
             if table in PROTECTED_TABLES or (tables is not None and table not in tables):
                 continue
             scope = self._scope(table, rows)
-            condition = self._row_condition(table, columns, identifiers, protected)
+            condition = self._row_condition(
+                table, columns, identifiers, protected, expressions=expressions
+            )
             if scope is None or condition is None:
                 continue
             candidates.append((table, columns, SQL("%s AND %s", scope, condition)))

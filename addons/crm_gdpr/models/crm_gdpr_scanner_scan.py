@@ -65,9 +65,22 @@ class CrmGdprScanner(models.AbstractModel):
         return value
 
     @api.model
-    def _row_condition(self, table, columns, identifiers, protected=None):
+    def _expressions(self, identifiers):
+        """What _row_condition matches, built once per pass rather than once per table:
+        {'strong': pattern of every kind but names, 'names': pattern of names, 'like': LIKE
+        patterns of the prefilter}."""
+        return {
+            "strong": self._pattern(identifiers, kinds=[k for k in KINDS if k not in NAME_KINDS]),
+            "names": self._pattern(identifiers, kinds=NAME_KINDS),
+            "like": self._like_patterns(identifiers),
+        }
+
+    @api.model
+    def _row_condition(self, table, columns, identifiers, protected=None, expressions=None):
         """SQL condition true for rows of `table` holding one of the identifiers where they may
-        be rewritten (every row holding one when `protected` is None)."""
+        be rewritten (every row holding one when `protected` is None). `expressions`: from
+        _expressions(identifiers), built here when not given."""
+        expressions = expressions or self._expressions(identifiers)
         values = []
         for column, data_type in columns:
             if protected is None:
@@ -80,10 +93,10 @@ class CrmGdprScanner(models.AbstractModel):
             return None
         concat = SQL("concat_ws(' ', %s)", SQL(", ").join(values))
         conditions = []
-        strong = self._pattern(identifiers, kinds=[k for k in KINDS if k not in NAME_KINDS])
+        strong = expressions["strong"]
         if strong:
             conditions.append(SQL("%s ~* %s", concat, strong))
-        names = self._pattern(identifiers, kinds=NAME_KINDS)
+        names = expressions["names"]
         if names:
             name_condition = SQL("%s ~* %s", concat, names)
             identity = IDENTITY_COLUMNS.get(table)
@@ -102,17 +115,17 @@ class CrmGdprScanner(models.AbstractModel):
         # order, whatever the planner's estimate of each side's cost).
         return SQL(
             "(CASE WHEN %s THEN %s ELSE FALSE END)",
-            self._prefilter(concat, identifiers),
+            self._prefilter(concat, expressions["like"]),
             SQL(" OR ").join(conditions),
         )
 
     @api.model
-    def _prefilter(self, text, identifiers):
-        """SQL condition true on every `text` where an identifier's pattern may match (see
-        _like_patterns), and cheap: one pass of lower() for ASCII letters and of LIKE. Most rows
-        fail it; the regular expressions (lookarounds, separators between the characters of
-        numbers) are costly on every row they read."""
-        return SQL('lower(%s COLLATE "C") LIKE ANY(%s)', text, self._like_patterns(identifiers))
+    def _prefilter(self, text, like_patterns):
+        """SQL condition true on every `text` where an identifier's pattern may match
+        (`like_patterns` from _like_patterns), and cheap: one pass of lower() for ASCII letters
+        and of LIKE. Most rows fail it; the regular expressions (lookarounds, separators between
+        the characters of numbers) are costly on every row they read."""
+        return SQL('lower(%s COLLATE "C") LIKE ANY(%s)', text, like_patterns)
 
     @api.model
     def _scope(self, table, rows):
@@ -133,6 +146,7 @@ class CrmGdprScanner(models.AbstractModel):
             return []
         self.env.flush_all()
         protected = self._protected_rows()
+        expressions = self._expressions(identifiers)
         candidates = []
         for table, columns in self._text_columns().items():
             if tables is not None and table not in tables:
@@ -142,7 +156,7 @@ class CrmGdprScanner(models.AbstractModel):
             scope = self._scope(table, rows)
             if scope is None:
                 continue
-            condition = self._row_condition(table, columns, identifiers)
+            condition = self._row_condition(table, columns, identifiers, expressions=expressions)
             candidates.append((table, columns, SQL("%s AND %s", scope, condition)))
         found = self._tables_with_rows(candidates)
         hits = []
@@ -187,8 +201,9 @@ class CrmGdprScanner(models.AbstractModel):
             return {}
         self.env.flush_all()
         models_by_table = self._models_by_table()
+        expressions = self._expressions(identifiers)
         candidates = [
-            (table, columns, self._row_condition(table, columns, identifiers))
+            (table, columns, self._row_condition(table, columns, identifiers, None, expressions))
             for table, columns in self._text_columns().items()
             if models_by_table.get(table) and table not in PROTECTED_TABLES
         ]
