@@ -50,6 +50,12 @@ class CrmGdprReceiptCheck(models.Model):
 
     @api.model
     def _cron_verify(self):
+        """One verification at a time: a worker that finds another one verifying (the
+        transaction-level advisory lock below) leaves it to that one."""
+        self.env.cr.execute("SELECT pg_try_advisory_xact_lock(hashtext('crm_gdpr.receipt_check'))")
+        if not self.env.cr.fetchone()[0]:
+            _logger.info("Consent receipt chain verification already running elsewhere: skipped")
+            return
         check = self.sudo()._run()
         # Outside the database: a restore of the whole database to an earlier copy shows as a
         # head older than the one logged here.
