@@ -171,7 +171,9 @@ class CrmGdprRetentionRule(models.Model):
         claimed first (SKIP LOCKED): a worker applying it keeps the others off this rule until
         its batch is committed, and its run counters are never written by two at once."""
         self.ensure_one()
-        rule, _lost_race = claim(self.sudo(), [("id", "=", self.id)])
+        rule, _lost_race = claim(
+            self.sudo().with_context(active_test=False), [("id", "=", self.id)]
+        )
         if not rule:
             return 0
         Model = self.env[self.model_name].sudo().with_context(active_test=False, **QUIET)
