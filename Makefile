@@ -4,13 +4,14 @@ SHELL := /bin/bash
 export ODOO_SRC ?= /opt/odoo
 export PORT ?= 8069
 
-.PHONY: help demo demo-reset test test-addon test-stock lint bench i18n setup
+.PHONY: help demo demo-reset test test-addon test-stock test-scale lint bench i18n setup
 
 help:
 	@echo "make demo        install what is missing, build crm_demo, serve http://localhost:$(PORT) (admin/admin)"
 	@echo "make test        lint, install check, then every test through pytest-odoo on a fresh database"
 	@echo "make test-addon ADDON=crm_gdpr   one addon's tests on a database with only that addon"
 	@echo "make test-stock  stock Odoo's tests of the modules we extend, with the whole suite installed"
+	@echo "make test-scale  cron jobs on two servers at once, read-only pages from a streaming replica"
 	@echo "make bench       benchmarks (tests/benchmarks), one table of queries, times and ratios"
 	@echo "make i18n        re-export each addon's .pot and merge it into ar.po and he.po"
 	@echo "make demo-reset  drop crm_demo so the next make demo rebuilds it"
@@ -32,6 +33,9 @@ test-addon:
 
 test-stock:
 	@scripts/test_stock.sh
+
+test-scale:
+	@scripts/test_scale.sh
 
 # The linters' virtualenv only: no Debian package, no PostgreSQL.
 lint:

@@ -2,8 +2,9 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, format_date
+from odoo.tools import format_date
 
+from ..claim import claim
 from .sale_order_line import CPQ_PRICING_FIELDS, order_write_context
 
 QUOTE_STATUSES = [
@@ -376,18 +377,7 @@ class SaleOrder(models.Model):
         Bounded batches; rows locked with SKIP LOCKED so that two workers never take the same
         quotation; idempotent (only quotations not yet marked are taken). Same notion of
         expiry as stock's `is_expired`, which blocks signing and paying on the portal."""
-        candidates = self.search(self._cpq_expiry_domain(), limit=batch_size, order="id")
-        if not candidates:
-            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
-            return
-        locked = self.env.execute_query(
-            SQL(
-                "SELECT id FROM sale_order WHERE id IN %s AND NOT COALESCE(cpq_expired, FALSE) "
-                "FOR UPDATE SKIP LOCKED",
-                tuple(candidates.ids),
-            )
-        )
-        orders = self.browse([row[0] for row in locked])
+        orders, _lost_race = claim(self, self._cpq_expiry_domain(), limit=batch_size)
         today = fields.Date.today()
         orders.sudo().write({"cpq_expired": True, "cpq_expired_on": today})
         for order in orders:

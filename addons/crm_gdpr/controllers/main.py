@@ -74,8 +74,12 @@ class GdprController(http.Controller):
         sitemap=False,
         website=True,
         multilang=False,
+        readonly=True,
     )
     def preferences(self, subject_id, token, message=None, **kwargs):
+        """Read-only: the page reads the person's consents and writes nothing (the link is
+        checked against a keyed hash, no token is stored), so a read-only replica can serve
+        it. The choices are posted to preferences_update, on the primary."""
         subject = self._subject_from_link(subject_id, token)
         return render_preferences(
             subject, f"/gdpr/preferences/{subject_id}/{token}", message=message

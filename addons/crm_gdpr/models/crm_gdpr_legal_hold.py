@@ -7,6 +7,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..claim import claim
+
 
 class CrmGdprLegalHold(models.Model):
     """What an erasure kept because tax law requires it: the posted invoices (untouched: totals,
@@ -91,8 +93,10 @@ class CrmGdprLegalHold(models.Model):
 
     @api.model
     def _cron_release(self, batch_size=200):
-        """End the holds whose period is over: destroy the seal and the documents kept."""
-        holds = self.sudo().search(
+        """End the holds whose period is over: destroy the seal and the documents kept. The
+        holds are claimed (SKIP LOCKED): two workers never release the same one."""
+        holds, _lost_race = claim(
+            self.sudo(),
             [("state", "=", "active"), ("hold_until", "<=", fields.Date.context_today(self))],
             limit=batch_size,
         )

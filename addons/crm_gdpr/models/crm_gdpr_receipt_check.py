@@ -3,6 +3,7 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..claim import claim_sql
 from .crm_gdpr_receipt import HASHED_COLUMNS, receipt_hash
 from .crm_gdpr_receipt_chain import GENESIS_HASH, chain_key
 
@@ -50,6 +51,26 @@ class CrmGdprReceiptCheck(models.Model):
 
     @api.model
     def _cron_verify(self):
+        """One verification for workers that run the job at the same moment: each claims the
+        parameter that records the job's last run (FOR UPDATE SKIP LOCKED) and moves it; a
+        worker that finds it held by another one, or moved by one since its own transaction
+        began, leaves the verification to that one."""
+        param = self.env.ref("crm_gdpr.receipt_check_last_run", raise_if_not_found=False)
+        if param:
+            claimed = claim_sql(
+                self.env,
+                SQL(
+                    "SELECT id FROM ir_config_parameter WHERE id = %s FOR UPDATE SKIP LOCKED",
+                    param.id,
+                ),
+            )
+            if not claimed:
+                _logger.info("Consent receipt chain verified by another worker at the same time")
+                return
+            self.env.cr.execute(
+                "UPDATE ir_config_parameter SET value = %s WHERE id = %s",
+                (fields.Datetime.to_string(fields.Datetime.now()), param.id),
+            )
         check = self.sudo()._run()
         # Outside the database: a restore of the whole database to an earlier copy shows as a
         # head older than the one logged here.

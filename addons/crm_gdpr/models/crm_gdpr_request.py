@@ -5,6 +5,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..claim import claim
+
 REQUEST_TYPES = [
     ("access", "Access (Art. 15)"),
     ("portability", "Portability (Art. 20)"),
@@ -469,21 +471,20 @@ class CrmGdprRequest(models.Model):
     @api.model
     def _cron_remind_deadlines(self, batch_size=500):
         """Give the assignee an activity before a deadline passes, and again when it has
-        passed. Each reminder is given once (reminder_state), so running twice adds nothing."""
+        passed. Each reminder is given once (reminder_state), so running twice adds nothing;
+        the requests are claimed (SKIP LOCKED), so two workers never remind the same one."""
         today = fields.Date.context_today(self)
         activity_type = self.env.ref("mail.mail_activity_data_todo")
-        done = 0
+        done = remaining = 0
         for company in self.env["res.company"].search([]):
             days = company.gdpr_request_reminder_days
-            overdue = self.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("state", "in", OPEN_STATES),
-                    ("deadline", "<", today),
-                    ("reminder_state", "!=", "overdue"),
-                ],
-                limit=batch_size,
-            )
+            overdue_domain = [
+                ("company_id", "=", company.id),
+                ("state", "in", OPEN_STATES),
+                ("deadline", "<", today),
+                ("reminder_state", "!=", "overdue"),
+            ]
+            overdue, lost_race = claim(self, overdue_domain, limit=batch_size)
             for request in overdue:
                 request._remind(
                     activity_type,
@@ -494,16 +495,16 @@ class CrmGdprRequest(models.Model):
                     ),
                 )
             overdue.sudo().write({"reminder_state": "overdue"})
-            due_soon = self.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("state", "in", OPEN_STATES),
-                    ("deadline", ">=", today),
-                    ("deadline", "<=", today + timedelta(days=days)),
-                    ("reminder_state", "=", "none"),
-                ],
-                limit=batch_size,
-            )
+            due_soon_domain = [
+                ("company_id", "=", company.id),
+                ("state", "in", OPEN_STATES),
+                ("deadline", ">=", today),
+                ("deadline", "<=", today + timedelta(days=days)),
+                ("reminder_state", "=", "none"),
+            ]
+            due_soon = self.browse()
+            if not lost_race:
+                due_soon, lost_race = claim(self, due_soon_domain, limit=batch_size)
             for request in due_soon:
                 request._remind(
                     activity_type,
@@ -515,7 +516,10 @@ class CrmGdprRequest(models.Model):
                 )
             due_soon.sudo().write({"reminder_state": "due_soon"})
             done += len(overdue) + len(due_soon)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+            remaining += self.search_count(overdue_domain) + self.search_count(due_soon_domain)
+            if lost_race:
+                break
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     def _remind(self, activity_type, summary):
         self.ensure_one()

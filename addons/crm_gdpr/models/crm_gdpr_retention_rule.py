@@ -7,6 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
+from ..claim import claim
 from .crm_gdpr_eraser import LEAD_FIELDS, PARTNER_FIELDS, QUIET
 
 _logger = logging.getLogger(__name__)
@@ -166,8 +167,15 @@ class CrmGdprRetentionRule(models.Model):
     # ------------------------------------------------------------------
 
     def _apply(self):
-        """Process one batch; returns the number of records processed."""
+        """Process one batch; returns the number of records processed. The rule itself is
+        claimed first (SKIP LOCKED): a worker applying it keeps the others off this rule until
+        its batch is committed, and its run counters are never written by two at once."""
         self.ensure_one()
+        rule, _lost_race = claim(
+            self.sudo().with_context(active_test=False), [("id", "=", self.id)]
+        )
+        if not rule:
+            return 0
         Model = self.env[self.model_name].sudo().with_context(active_test=False, **QUIET)
         query = Model._search(self._effective_domain(), limit=self.batch_size, order="id")
         # Rows another worker is processing are skipped, not waited for.

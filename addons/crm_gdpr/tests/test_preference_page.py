@@ -5,6 +5,15 @@ from odoo.tests import HttpCase, tagged
 from .common import CSRF, GdprCase
 
 
+def route_readonly(env, path, method="GET"):
+    """Whether Odoo serves `path` in a read-only transaction (a replica when configured)."""
+    rule, _args = (
+        env["ir.http"].routing_map().bind("localhost").match(path, method=method, return_rule=True)
+    )
+    readonly = rule.endpoint.routing["readonly"]
+    return readonly(rule.endpoint.func.__self__) if callable(readonly) else readonly
+
+
 @tagged("post_install", "-at_install")
 class TestPreferencePage(GdprCase, HttpCase):
     @classmethod
@@ -28,6 +37,19 @@ class TestPreferencePage(GdprCase, HttpCase):
         return subject.consent_ids.filtered(
             lambda c: c.channel_id == channel and c.purpose_id == self.purpose_news
         )
+
+    def test_page_is_served_read_only(self):
+        """The preference page is declared read-only (a replica can serve it) and writes
+        nothing: in the read-only transaction of the test server, a write would make Odoo log
+        a warning and serve it again read/write. The choices (POST) are read/write."""
+        url = self._url()
+        self.assertIs(route_readonly(self.env, url), True)
+        self.assertIs(route_readonly(self.env, url, "POST"), False)
+        self.assertIs(route_readonly(self.env, "/my/privacy"), False)
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            page = self.url_open(url)
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("Product newsletter", page.text)
 
     def test_link_reaches_only_its_own_person(self):
         page = self.url_open(self._url())

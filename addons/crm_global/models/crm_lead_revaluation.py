@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, float_round
 
+from ..tools.claim import claim_sql
+
 
 class CrmLead(models.Model):
     """Re-valuation: open deals in another currency are valued again at current rates by a
@@ -81,7 +83,7 @@ class CrmLead(models.Model):
             self._crm_global_revaluation_from(today),
             limit,
         )
-        return self.browse(row[0] for row in self.env.execute_query(query))
+        return self.browse(claim_sql(self.env, query) or [])
 
     @api.model
     def _crm_global_revaluation_count(self, today):

@@ -12,6 +12,15 @@ from odoo.tools import mute_logger
 from .common import CrmGlobalTimeCase
 
 
+def route_readonly(env, path, method="GET"):
+    """Whether Odoo serves `path` in a read-only transaction (a replica when configured)."""
+    rule, _args = (
+        env["ir.http"].routing_map().bind("localhost").match(path, method=method, return_rule=True)
+    )
+    readonly = rule.endpoint.routing["readonly"]
+    return readonly(rule.endpoint.func.__self__) if callable(readonly) else readonly
+
+
 class BookingCase(CrmGlobalTimeCase):
     @classmethod
     def setUpClass(cls):
@@ -195,6 +204,20 @@ class TestBookingLink(BookingCase):
 class TestBookingPages(BookingCase, HttpCase):
     def _path(self, link=None):
         return (link or self.link)._crm_booking_path()
+
+    def test_page_is_served_read_only(self):
+        """The slot page is declared read-only (a replica can serve it) and writes nothing: in
+        the read-only transaction of the test server, a write would make Odoo log a warning and
+        serve it again read/write. Booking (POST) is read/write."""
+        path = self._path()
+        self.assertIs(route_readonly(self.env, path), True)
+        self.assertIs(route_readonly(self.env, path, "POST"), False)
+        self.assertIs(route_readonly(self.env, path + "/cancel", "POST"), False)
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            for query in ("", "?tz=Europe/Brussels", "?cancel=1", "?reschedule=1"):
+                response = self.url_open(path + query)
+                self.assertEqual(response.status_code, 200)
+        self.assertIn("o_crm_booking_slot", response.text)
 
     def test_page_lists_slots_in_customer_time_zone(self):
         response = self.url_open(self._path())

@@ -103,7 +103,9 @@ class TestRevaluationQueryBudget(CrmGlobalCase):
                 self._set_rate(self.usd, f"2026-06-{day}", 1.0 + day / 100)
                 self.env.flush_all()
                 self.env.invalidate_all()
-                with self.assertQueryCount(perf_sales_manager=7):
+                # flat: 11 whatever the number of deals (two claims, each in a savepoint so that
+                # a worker losing a race to another one stops cleanly: crm_global/tools/claim.py)
+                with self.assertQueryCount(perf_sales_manager=11):
                     done = Lead._cron_crm_global_revalue()
             self.assertGreaterEqual(done, count)
             self.assertEqual(

@@ -21,6 +21,13 @@ REGISTRATION_FIELDS = (
 )
 
 
+def _read_only(controller):
+    """Read-only pages of ours that override a route of stock declared read/write: Odoo keeps
+    an override from turning a read/write parent route read-only with ``readonly=True`` (it
+    warns and keeps the route read/write), but lets a callable decide."""
+    return True
+
+
 class ChannelPortal(WebsiteAccount):
     """Partner portal of the channel. Each route checks access, calls one model method and
     renders; the model methods check ownership again, whatever calls them."""
@@ -66,8 +73,10 @@ class ChannelPortal(WebsiteAccount):
     # Offers
     # ------------------------------------------------------------
 
-    @http.route()
+    @http.route(readonly=_read_only)
     def portal_my_leads(self, page=1, date_begin=None, date_end=None, sortby=None, **kw):
+        """The offers list, read-only: it searches the partner's open offers and renders them,
+        writes nothing and does not call stock's page, so a read-only replica can serve it."""
         return self._channel_render_offers()
 
     @http.route()

@@ -9,6 +9,7 @@ from odoo.tools import SQL, email_normalize
 from odoo.addons.iap.tools import iap_tools
 
 from .. import matching, portal_input
+from ..claim import claim
 
 REGISTRATION_STATES = [
     ("pending", "Pending Review"),
@@ -920,15 +921,23 @@ class CrmChannelRegistration(models.Model):
 
     @api.model
     def _cron_expire_registrations(self, batch_size=500):
-        """Approved registrations past their protection expire, unless their deal is won."""
+        """Approved registrations past their protection expire, unless their deal is won.
+        Claimed with SKIP LOCKED: two workers never end the same registration twice."""
         today = fields.Date.context_today(self)
-        won = self.sudo().search(
-            [("state", "=", "approved"), ("lead_id.stage_id.is_won", "=", True)], limit=batch_size
+        Registration = self.sudo()
+        won, lost_race = claim(
+            Registration,
+            [("state", "=", "approved"), ("lead_id.stage_id.is_won", "=", True)],
+            limit=batch_size,
         )
         won.write({"state": "won"})
-        expired = self.sudo().search(
-            [("state", "=", "approved"), ("protected_until", "<", today)], limit=batch_size
-        )
+        expired = Registration.browse()
+        if not lost_race:
+            expired, _lost_race = claim(
+                Registration,
+                [("state", "=", "approved"), ("protected_until", "<", today)],
+                limit=batch_size,
+            )
         expired.write({"state": "expired"})
         registrations = won | expired
         for registration in expired:

@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..claim import claim, claim_sql
 from .channel_router import ChannelRouter
 
 
@@ -170,19 +171,19 @@ class CrmLead(models.Model):
         (declined, expired, new), a bounded batch per run; rows are claimed with SKIP LOCKED so
         several workers never take the same one."""
         now = fields.Datetime.now()
-        expired_ids = [
-            row[0]
-            for row in self.env.execute_query(
-                SQL(
-                    """SELECT id FROM crm_channel_offer
-                        WHERE state = 'offered' AND date_deadline <= %s
-                     ORDER BY date_deadline, id LIMIT %s
-                   FOR UPDATE SKIP LOCKED""",
-                    now,
-                    batch_size,
-                )
-            )
-        ]
+        expired_ids = claim_sql(
+            self.env,
+            SQL(
+                """SELECT id FROM crm_channel_offer
+                    WHERE state = 'offered' AND date_deadline <= %s
+                 ORDER BY date_deadline, id LIMIT %s
+               FOR UPDATE SKIP LOCKED""",
+                now,
+                batch_size,
+            ),
+        )
+        if expired_ids is None:  # another worker is ahead: the rest is its work
+            return True
         expired = self.env["crm.channel.offer"].sudo().browse(expired_ids)
         if expired:
             expired.write({"state": "expired"})
@@ -196,18 +197,18 @@ class CrmLead(models.Model):
                     )
                     offer.lead_id._channel_release(offer.partner_id)
         self.env.flush_all()
-        queued_ids = [
-            row[0]
-            for row in self.env.execute_query(
-                SQL(
-                    """SELECT id FROM crm_lead
-                        WHERE channel_state = 'queued' AND active
-                     ORDER BY id LIMIT %s
-                   FOR UPDATE SKIP LOCKED""",
-                    batch_size,
-                )
-            )
-        ]
+        queued_ids = claim_sql(
+            self.env,
+            SQL(
+                """SELECT id FROM crm_lead
+                    WHERE channel_state = 'queued' AND active
+                 ORDER BY id LIMIT %s
+               FOR UPDATE SKIP LOCKED""",
+                batch_size,
+            ),
+        )
+        if queued_ids is None:
+            queued_ids = []
         queued = self.sudo().browse(queued_ids)
         if queued:
             queued._channel_route()
@@ -221,16 +222,12 @@ class CrmLead(models.Model):
 
     @api.model
     def _cron_channel_notify_partners(self, batch_size=200):
-        """One email per partner company listing its new offers, instead of one per lead."""
-        offers = (
-            self.env["crm.channel.offer"]
-            .sudo()
-            .search(
-                [("state", "=", "offered"), ("notified", "=", False)],
-                order="partner_id, id",
-                limit=batch_size,
-            )
-        )
+        """One email per partner company listing its new offers, instead of one per lead.
+        The offers are claimed (SKIP LOCKED) before their email is written: two workers never
+        mail the same offer."""
+        Offer = self.env["crm.channel.offer"].sudo()
+        domain = [("state", "=", "offered"), ("notified", "=", False)]
+        offers, _lost_race = claim(Offer, domain, limit=batch_size, order="partner_id, id")
         template = self.env.ref(
             "crm_partner_channel.mail_template_channel_new_offers", raise_if_not_found=False
         )
@@ -246,4 +243,5 @@ class CrmLead(models.Model):
                     email_layout_xmlid="mail.mail_notification_light",
                 )
         offers.write({"notified": True})
+        self.env["ir.cron"]._notify_progress(done=len(offers), remaining=Offer.search_count(domain))
         return True

@@ -8,6 +8,15 @@ from odoo.tools import mute_logger
 from .common import ChannelCase
 
 
+def route_readonly(env, path, method="GET"):
+    """Whether Odoo serves `path` in a read-only transaction (a replica when configured)."""
+    rule, _args = (
+        env["ir.http"].routing_map().bind("localhost").match(path, method=method, return_rule=True)
+    )
+    readonly = rule.endpoint.routing["readonly"]
+    return readonly(rule.endpoint.func.__self__) if callable(readonly) else readonly
+
+
 @tagged("post_install", "-at_install")
 class TestPortalRoutes(ChannelCase, HttpCase):
     """The partner portal, through HTTP: pages, forms and JSON-RPC, as the right and the wrong
@@ -26,6 +35,20 @@ class TestPortalRoutes(ChannelCase, HttpCase):
                 "kwargs": kwargs,
             },
         )
+
+    def test_offers_list_is_served_read_only(self):
+        """The offers list is declared read-only (a replica can serve it) and writes nothing:
+        in the read-only transaction of the test server, a write would make Odoo log a warning
+        and serve it again read/write. Answering an offer (POST) is read/write."""
+        self.assertIs(route_readonly(self.env, "/my/leads"), True)
+        self.assertIs(
+            route_readonly(self.env, f"/my/lead/{self.lead_offered.id}/accept", "POST"), False
+        )
+        self.authenticate("a_manager", "a_manager")
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            response = self.url_open("/my/leads")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(self.lead_offered.name, response.text)
 
     # ------------------------------------------------------------
     # Partner B against partner A's leads
