@@ -121,6 +121,12 @@ class TestBenchmarkBudgets(TransactionCase):
     def test_local_time_mailing(self):
         self._assert_budgets("global mass mailing: schedule a mailing in local time")
 
+    def test_cpq_pricing(self):
+        self._assert_budgets("cpq: price and save a quote with tiers and contract prices")
+
+    def test_channel_routing(self):
+        self._assert_budgets("channel: route leads among 200 partners")
+
     def test_check_fails_on_a_broken_budget(self):
         """The check itself can fail: a ratio, a ceiling and flatness that do not hold."""
 
