@@ -116,13 +116,14 @@ BUDGETS = (
     Budget(
         "gdpr: consent filtering of a mass mailing",
         sizes=(1000, 10000),
-        ci_sizes=(1000, 10000),
+        # Setting up 10,000 recipients takes minutes: CI checks 100 (queries) and 1,000.
+        ci_sizes=(100, 1000),
         max_ratio=1.05,
-        met=False,
-        ci_checks_queries=False,
-        measured="held per issue 19 (0.42x); not measured on fix/budget and not checked here "
-        "(owned by the gdpr engineer; its class checks ratio <= 1.05 at 10,000, extra queries "
-        "<= 6 on make bench)",
+        ratio_sizes=(1000, 10000),
+        flat=True,
+        measured="issue 19: 0.42x; 2026-12-03 on fix/stock (loaded machine): 0.76x / 0.42x at "
+        "1,000 / 10,000 recipients (254 / 581 ms against 336 / 1,367 ms), 12 queries flat "
+        "(stock's 6)",
         owner="crm_gdpr",
     ),
     # --- bridges: partner quotes (issue 16), local-time mailing (issue 21) ---------------------
