@@ -124,6 +124,15 @@ class TestBenchmarkBudgets(TransactionCase):
     def test_gdpr_residual_scan(self):
         self._assert_budgets("gdpr: residual scan of the text columns")
 
+    def test_cpq_pricing(self):
+        self._assert_budgets("cpq: price and save a quote with tiers and contract prices")
+
+    def test_channel_routing(self):
+        self._assert_budgets("channel: route leads among 200 partners")
+
+    def test_gdpr_consent_filtering(self):
+        self._assert_budgets("gdpr: consent filtering of a mass mailing")
+
     def test_check_fails_on_a_broken_budget(self):
         """The check itself can fail: a ratio, a ceiling and flatness that do not hold."""
 

@@ -2,7 +2,9 @@ from odoo import http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 
+from odoo.addons.payment import utils as payment_utils
 from odoo.addons.sale.controllers.portal import CustomerPortal
+from odoo.addons.sale.controllers.portal import PaymentPortal as SalePaymentPortal
 
 
 class CpqQuoteUnderReview(AccessError):
@@ -17,6 +19,20 @@ class CpqQuoteUnderReview(AccessError):
             )
         )
         self.order_sudo = order_sudo
+
+
+def _render_under_review(order_sudo):
+    """The page telling the customer that the quotation is being reviewed: its reference and
+    company, nothing else of it."""
+    lang = request.env["res.lang"]._get_data(code=request.env.lang)
+    return request.render(
+        "crm_b2b_cpq.portal_order_under_review",
+        {
+            "order_name": order_sudo.name,
+            "company": order_sudo.company_id,
+            "cpq_dir": lang.direction or "ltr",
+        },
+    )
 
 
 class CpqCustomerPortal(CustomerPortal):
@@ -48,15 +64,7 @@ class CpqCustomerPortal(CustomerPortal):
         return document_sudo
 
     def _cpq_render_under_review(self, order_sudo):
-        lang = request.env["res.lang"]._get_data(code=request.env.lang)
-        return request.render(
-            "crm_b2b_cpq.portal_order_under_review",
-            {
-                "order_name": order_sudo.name,
-                "company": order_sudo.company_id,
-                "cpq_dir": lang.direction or "ltr",
-            },
-        )
+        return _render_under_review(order_sudo)
 
     @http.route()
     def portal_order_page(self, order_id, report_type=None, access_token=None, **kwargs):
@@ -113,4 +121,35 @@ class CpqCustomerPortal(CustomerPortal):
             )
         return super().portal_quote_decline(
             order_id, access_token=access_token, decline_message=decline_message, **kwargs
+        )
+
+
+class CpqPaymentPortal(SalePaymentPortal):
+    @http.route()
+    def payment_pay(self, *args, amount=None, sale_order_id=None, access_token=None, **kwargs):
+        # The payment link of a quotation (`payment.link.wizard`: a payment access token, not
+        # the portal's, so `_document_check_access` is not what lets it in): while the
+        # quotation is hidden from its customer, the page says it is being reviewed and shows
+        # no payment form, reference or amount (no transaction can be made for it either, see
+        # `payment.transaction`). A link whose token does not match answers stock's error.
+        order_id = self._cast_as_int(sale_order_id)
+        if order_id and not request.env.user._is_internal():
+            order_sudo = request.env["sale.order"].sudo().browse(order_id).exists()
+            if (
+                order_sudo
+                and order_sudo._cpq_hidden_from_customer()
+                and payment_utils.check_access_token(
+                    access_token,
+                    order_sudo.partner_invoice_id.id,
+                    self._cast_as_float(amount),
+                    order_sudo.currency_id.id,
+                )
+            ):
+                return _render_under_review(order_sudo)
+        return super().payment_pay(
+            *args,
+            amount=amount,
+            sale_order_id=sale_order_id,
+            access_token=access_token,
+            **kwargs,
         )

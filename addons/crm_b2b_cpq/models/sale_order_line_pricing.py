@@ -380,18 +380,36 @@ class SaleOrderLine(models.Model):
 
     def _cpq_exact_unit_price(self):
         """The exact unit price the line's amounts are computed from, or None: only while the
-        line keeps the proposed price (rounded) and no discount, and the rounding lost
+        line keeps the proposed price (rounded) and no discount, where the unit price cannot
+        show what pricing says (see `_cpq_exact_price_applies`), and the rounding lost
         something."""
         self.ensure_one()
         exact = self.cpq_exact_price
         if not exact or self.discount or self.cpq_system_discount:
             return None
         digits = self._fields["price_unit"].get_digits(self.env)[1]
+        if not self._cpq_exact_price_applies(digits):
+            return None
         if float_compare(self.price_unit, self.cpq_system_price, precision_digits=digits):
             return None
         if not float_compare(exact, self.price_unit, precision_digits=10):
             return None
         return exact
+
+    def _cpq_exact_price_applies(self, digits):
+        """Whether the line's amounts may come from its exact proposed price rather than from
+        its unit price as shown (`digits` decimals): where CPQ's pricing makes the price
+        (quantity tiers: a graduated average, a share of blocks; a contract price converted
+        from the contract's currency), or where the quotation's currency has more decimals than
+        unit prices (a price converted into KWD keeps its third decimal). Elsewhere the unit
+        price shown is the price, as in stock Odoo: a list or pricelist price converted into a
+        two-decimal currency is rounded to the cent, and the line costs that price times the
+        quantity."""
+        self.ensure_one()
+        if self.cpq_tier_breakdown or self.cpq_price_source == "contract":
+            return True
+        currency = self.currency_id or self.order_id.currency_id
+        return bool(currency) and currency.decimal_places > digits
 
     def _prepare_base_line_for_taxes_computation(self, **kwargs):
         # Amounts from the exact proposed price: 101 units across graduated tiers cost exactly

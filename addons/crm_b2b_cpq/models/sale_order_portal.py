@@ -10,7 +10,8 @@ class SaleOrder(models.Model):
     for portal and public users (the /my lists and counters, the pages they open while logged
     in, their RPC reads, reports), the portal's access check with a token
     (`CpqCustomerPortal._document_check_access`: the page, its PDF, accept, decline, pay, the
-    product documents, the options) and the portal chatter's access with a token or signed
+    product documents, the options), the payment link with a payment access token
+    (`CpqPaymentPortal.payment_pay`) and the portal chatter's access with a token or signed
     link (`_get_thread_with_access`). The customer sees a page saying the quotation is being
     reviewed; the salesperson's preview still shows it, with the reasons."""
 

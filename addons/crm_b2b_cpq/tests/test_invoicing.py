@@ -140,6 +140,62 @@ class TestExactInvoices(CpqCommon):
         first, _second = self._check_invoices(order, [4, 9], 268.098)
         self.assertEqual(first.amount_untaxed, 119.155)
 
+    def _rated(self, currency, rate):
+        """`currency` at `rate` units for one unit of the company's currency today."""
+        self.assertNotEqual(currency, self.currency)
+        currency.active = True
+        today = fields.Date.today()
+        self.env["res.currency.rate"].search(
+            [("currency_id", "=", currency.id), ("name", ">=", today)]
+        ).unlink()
+        self.env["res.currency.rate"].create(
+            {"currency_id": currency.id, "rate": rate * self.currency.rate, "name": today}
+        )
+        return self.env["product.pricelist"].create(
+            {"name": f"B2B {currency.name}", "currency_id": currency.id}
+        )
+
+    def test_a_price_converted_into_cents_is_priced_and_invoiced_as_stock_does(self):
+        """Without quantity tiers, a price converted into a two-decimal currency is the unit
+        price shown, as in stock Odoo (its sale test_sale_report_foreign_currency): 3 units of a
+        100.00 list price at a rate of 1/3 are 3 x 33.33 = 99.99, not 3 x 33.333... = 100.00."""
+        pricelist = self._rated(self.env.ref("base.CHF"), 1 / 3)
+        self.assertEqual(pricelist.currency_id.decimal_places, 2)
+        order = self._confirmed(3, pricelist=pricelist)
+        line = order.order_line
+        self.assertEqual(line.price_unit, 33.33)
+        self.assertAlmostEqual(line.cpq_exact_price, 100 / 3)
+        self.assertIsNone(line._cpq_exact_unit_price())
+        self.assertEqual(line.price_subtotal, 99.99)
+        self.assertEqual(order.amount_total, 99.99)
+        self.assertBuildUpAddsUp(line)
+        invoice = self._check_invoices(order, [3], 99.99)
+        self.assertFalse(invoice.invoice_line_ids.cpq_exact_price_unit)
+        self.assertEqual(invoice.invoice_line_ids.price_subtotal, 99.99)
+
+        # Quantity tiers on the rule make the price: the amount is what the tier table says.
+        self._tiered_rule(
+            self.licence,
+            "graduated",
+            [(10, ("%", 10.0))],
+            pricelist=pricelist,
+            compute_price="percentage",
+            percent_price=0.0,
+        )
+        order = self._confirmed(3, pricelist=pricelist)
+        self.assertEqual(order.order_line.price_unit, 33.33)
+        self.assertEqual(order.amount_untaxed, 100.0)
+        self._check_invoices(order, [3], 100.0)
+
+    def test_a_price_converted_into_dinars_keeps_its_third_decimal(self):
+        # No tiers, but unit prices have two decimals and the dinar three: 100.00 dollars are
+        # 30.714 dinars, shown as 30.71; 3 units are 92.142 dinars, not 92.130.
+        pricelist = self._rated(self.kwd, 0.30714)
+        order = self._confirmed(3, pricelist=pricelist)
+        self.assertEqual(order.order_line.price_unit, 30.71)
+        self.assertEqual(order.amount_untaxed, 92.142)
+        self._check_invoices(order, [3], 92.142)
+
     def test_low_price_precision(self):
         # Prices with one decimal: the unit price shows 10.0, 101 units still cost 1,009.00.
         self.env.ref("product.decimal_price").digits = 1

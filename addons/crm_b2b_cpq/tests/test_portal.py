@@ -270,6 +270,74 @@ class TestPortal(CpqCommon, HttpCase):
         self.assertIn(quote.name, self.url_open("/my/quotes").text)
         self.assertTrue(portal_orders.search([("id", "=", quote.id)]))
 
+    def test_payment_link_before_and_after_approval(self):
+        """The payment link the salesperson generates (payment's /payment/pay with a payment
+        access token, not the portal's) of a quotation under review: the page says it is being
+        reviewed, with no payment form, reference or amount; once approved, stock's form."""
+        quote = self._sent_then_discounted()
+        # The salesperson generates it in the backend (the token is made in their request).
+        self.authenticate("cpq_rep", "cpq_rep")
+        call_kw = "/web/dataset/call_kw/payment.link.wizard"
+        wizard_id = self.make_jsonrpc_request(
+            f"{call_kw}/create",
+            {
+                "model": "payment.link.wizard",
+                "method": "create",
+                "args": [{}],
+                "kwargs": {"context": {"active_model": "sale.order", "active_id": quote.id}},
+            },
+        )
+        wizard = self.make_jsonrpc_request(
+            f"{call_kw}/read",
+            {
+                "model": "payment.link.wizard",
+                "method": "read",
+                "args": [[wizard_id], ["link", "amount"]],
+                "kwargs": {},
+            },
+        )[0]
+        self.assertEqual(wizard["amount"], quote.amount_total)
+        path = wizard["link"][wizard["link"].index("/payment/pay") :]
+        self.assertIn(f"sale_order_id={quote.id}", path)
+        self.assertNotIn(quote.access_token, path)
+        # The amount as the monetary widget writes it (English: 1,234.00).
+        amount = f"{quote.amount_total:,.{quote.currency_id.decimal_places}f}"
+
+        def assertReviewed():
+            response = self.url_open(path, allow_redirects=False)
+            self.assertEqual(response.status_code, 200)
+            self.assertIn("o_cpq_quote_under_review", response.text)
+            self.assertIn("is being reviewed", response.text)
+            self.assertNotIn("o_payment_summary_amount", response.text)
+            self.assertNotIn("o_payment_form", response.text)
+            self.assertNotIn(amount, response.text)
+            self.assertNotIn(self.licence.name, response.text)
+
+        self.authenticate(None, None)
+        assertReviewed()
+        # The customer logged in, with the same link: the same.
+        self.authenticate("cpq_helen", "cpq_helen")
+        assertReviewed()
+        # A link whose token does not match the quotation tells nothing of it (stock's error).
+        self.authenticate(None, None)
+        with mute_logger("odoo.http"):
+            forged = self.url_open(
+                path.replace("access_token=", "access_token=0"), allow_redirects=False
+            )
+        self.assertNotEqual(forged.status_code, 200)
+        self.assertNotIn("o_cpq_quote_under_review", forged.text)
+        self.assertNotIn(quote.name, forged.text)
+        self.assertFalse(quote.transaction_ids)
+
+        quote.with_user(self.approver).action_cpq_approve()
+        self.assertFalse(quote._cpq_hidden_from_customer())
+        response = self.url_open(path, allow_redirects=False)
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("o_cpq_quote_under_review", response.text)
+        self.assertIn("o_payment_summary_amount", response.text)
+        self.assertIn(amount, response.text)
+        self.assertIn(quote.name, response.text)
+
     def test_the_salesperson_still_previews_it(self):
         quote = self._draft_with_link(20.0)
         self.authenticate("cpq_rep", "cpq_rep")
