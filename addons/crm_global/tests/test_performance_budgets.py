@@ -103,7 +103,7 @@ class TestRevaluationQueryBudget(CrmGlobalCase):
                 self._set_rate(self.usd, f"2026-06-{day}", 1.0 + day / 100)
                 self.env.flush_all()
                 self.env.invalidate_all()
-                with self.assertQueryCount(perf_sales_manager=7):
+                with self.assertQueryCount(perf_sales_manager=6):
                     done = Lead._cron_crm_global_revalue()
             self.assertGreaterEqual(done, count)
             self.assertEqual(
