@@ -77,9 +77,10 @@ BUDGETS = (
         # 8.8x against a baseline that only converted the amounts and stored nothing. The
         # baseline now stores what it converts (stock's batched column write of the expected
         # and prorated revenue), as the job does. 2026-12-03, loaded machine, single attempts:
-        # 1.15-2.90x / 0.61-1.97x at 1,000 / 10,000 (7 runs, one over at 1,000), 1.16-2.40x /
-        # 1.29-1.63x at the CI sizes (6 runs; the CI keeps the best of 3 attempts). What is left
-        # of ours beyond stock's write: the pipeline value log's row per deal (8 foreign keys).
+        # 1.00-2.90x / 0.35-2.43x at 1,000 / 10,000 (over 2x in 2 of 10 / 3 of 11 runs),
+        # 1.07-2.40x / 0.79-1.63x at the CI sizes (over 2x in 2 of 9 / 0 of 9; the CI keeps the
+        # best of 3 attempts). What is left of ours beyond stock's write: the pipeline value
+        # log's row per deal (8 foreign keys checked per row) and the claim's row locks.
         owner="crm_global",
     ),
     Budget(
