@@ -83,14 +83,16 @@ class NewQuotationsInDealCurrency:
 
     def check(self, results):
         small, large = results
-        # Choosing the pricelist costs a search per currency, not per quotation.
+        # Stock's own creation of sale orders costs queries per order (151 -> 471 at 20 -> 100
+        # quotations, 2026-12-03), which this bridge cannot change: what is ours, choosing each
+        # deal's pricelist (a search per currency, not per quotation), is flat on top of it.
         extra_small = small.ours.queries - small.baseline.queries
         extra_large = large.ours.queries - large.baseline.queries
         problems = []
-        if extra_large > extra_small + 2 * len(CURRENCIES):
+        if extra_large != extra_small:
             problems.append(
-                f"deal pricelists cost more queries with more quotations: {extra_small} -> "
-                f"{extra_large} beyond stock"
+                f"deal pricelists' queries beyond stock grow with the quotations: {extra_small} "
+                f"-> {extra_large}"
             )
         if large.ratio and large.ratio > 1.5:
             problems.append(f"new quotations @{large.size}: {large.ratio:.2f}x stock (budget 1.5)")

@@ -45,6 +45,9 @@ def budget_verdicts(results):
         counts = [r.ours.queries for r in runs]
         if budget.flat and len(set(counts)) > 1:
             misses.append(f"queries {counts} not flat")
+        extras = [r.ours.queries - r.baseline.queries for r in runs if r.baseline]
+        if budget.flat_beyond_baseline and len(set(extras)) > 1:
+            misses.append(f"queries beyond stock's {extras} not flat")
         if budget.max_queries is not None and max(counts) > budget.max_queries:
             misses.append(f"{max(counts)} queries > {budget.max_queries}")
         status = "holds" if not misses else "misses: " + "; ".join(misses)

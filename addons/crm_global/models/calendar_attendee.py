@@ -1,8 +1,12 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 
 class CalendarAttendee(models.Model):
     _inherit = "calendar.attendee"
+
+    # The slot finder reads a salesperson's attendances (crm.slot.finder._user_busy_intervals):
+    # stock indexes neither side of the attendee table, so that would scan it whole.
+    partner_id = fields.Many2one(index=True)
 
     @api.depends("partner_id.crm_tz")
     def _compute_mail_tz(self):

@@ -72,6 +72,10 @@ class CrmLead(models.Model):
                 remaining = self._crm_global_revaluation_count(today)
                 self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
                 break  # the cron runner calls us again while something remains
+            if len(leads) < batch_size:
+                # a short batch took every deal due that nobody else holds: claiming again
+                # would scan the deals once more for nothing
+                break
         return done
 
     @api.model

@@ -43,12 +43,12 @@ class TestSlotFinderQueryBudget(CrmGlobalTimeCase):
         self._meetings(10)
         self.env.flush_all()
         self.env.invalidate_all()
-        with self.assertQueryCount(perf_rep=9):
+        with self.assertQueryCount(perf_rep=8):
             few = finder._find_slots(self.env.user, us, "America/New_York", days=14)
         self._meetings(40, offset=10)
         self.env.flush_all()
         self.env.invalidate_all()
-        with self.assertQueryCount(perf_rep=9):
+        with self.assertQueryCount(perf_rep=8):
             many = finder._find_slots(self.env.user, us, "America/New_York", days=14)
         self.assertTrue(few)
         self.assertLess(len(many), len(few), "the new meetings took slots")

@@ -195,6 +195,31 @@ class TestSlotFinder(CrmGlobalTimeCase):
         self.assertEqual(count(5), count(50))
         self.assertLessEqual(count(100), 15)
 
+    def test_salesperson_without_zone_or_resource_of_their_company(self):
+        """The finder's one read of the salesperson: no zone of their own is their company
+        calendar's zone; a resource in another company is not theirs here, so the company's
+        calendar applies (and their own resource's hours do not)."""
+        rep = self._salesperson("noor", "Asia/Dubai", hour_from=6, hour_to=8)
+        rep.resource_ids.company_id = self.env["res.company"].create({"name": "Elsewhere"})
+        company_calendar = self.env["resource.calendar"].create(
+            {"name": "Company 9-17", "tz": "Europe/Paris", "company_id": self.company.id}
+        )
+        self.company.resource_calendar_id = company_calendar
+        rep.tz = False
+        # Monday 2 March: the company calendar, 09:00-17:00 Paris minus its lunch (12-13),
+        # meets New York's 09:00 at 14:00 UTC
+        slots = self._slots(rep, "us", "America/New_York", datetime(2026, 3, 2))
+        self.assertEqual(self._day(slots)[0], ("14:00", "14:30"))
+        self.assertEqual(self._day(slots)[-1], ("15:30", "16:00"))
+        # a zone of their own: the calendar's hours on their clock (St John's, UTC-03:30:
+        # 09:00-17:00 is 12:30-20:30 UTC, lunch 15:30-16:30 UTC)
+        rep.tz = "America/St_Johns"
+        slots = self._slots(rep, "us", "America/New_York", datetime(2026, 3, 2))
+        self.assertEqual(self._day(slots)[0], ("14:00", "14:30"))
+        self.assertIn(("15:00", "15:30"), self._day(slots))
+        self.assertNotIn(("15:30", "16:00"), self._day(slots), "lunch on St John's clock")
+        self.assertEqual(self._day(slots)[-1], ("20:00", "20:30"))
+
     def test_wizard_lists_both_clocks_and_books(self):
         customer = self._customer("Jordan Blake", "us", tz="America/New_York")
         lead = self.env["crm.lead"].create(
