@@ -73,7 +73,6 @@ class CrmGdprEraser(models.AbstractModel):
         pseudonyms = self._pseudonyms(subject, request)
         identifiers = self._identifiers(subject, footprint)
         surnames = self._surnames(subject, footprint)
-        scope = self._surname_scope(footprint)
         counts = {}
 
         hold = env["crm.gdpr.legal.hold"]._hold_for(request, footprint["partners"])
@@ -107,7 +106,7 @@ class CrmGdprEraser(models.AbstractModel):
         )
         passes = [(identifiers, None)]
         if surnames:
-            passes.append((surnames, scope))
+            passes.append((surnames, self._surname_scope(footprint)))
         residual, replaced, kept = self.with_env(env)._residual_pass(passes, pseudonyms)
         files = self._attachment_hits(
             identifiers | surnames, held_attachments, rewritten=rewritten_files

@@ -7,6 +7,8 @@ from odoo.tools import html2plaintext
 
 # Something that may be an IBAN in free text (checked with stdnum before use).
 IBAN_CANDIDATE = re.compile(r"\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]){11,30}\b")
+# Digits of the shortest valid phone number of any country (Austria, Germany, Niue...: 4).
+MIN_PHONE_TEXT_DIGITS = 4
 
 
 class CrmGdprEraserIdentifiers(models.AbstractModel):
@@ -60,12 +62,20 @@ class CrmGdprEraserIdentifiers(models.AbstractModel):
         region = self._region(subject, footprint)
         scanner = self.env["crm.gdpr.scanner"]
         texts = self._own_texts(footprint)
+        plain_texts = [html2plaintext(text) for text in texts]
+        # A text with fewer digits than the shortest phone number holds none: the phone
+        # number matcher, the costly part, reads only the others.
+        phone_texts = [
+            text
+            for text, plain in zip(texts, plain_texts, strict=True)
+            if sum(char.isdigit() for char in plain) >= MIN_PHONE_TEXT_DIGITS
+        ]
         phones = {
             *partners.mapped("phone"),
             *partners.mapped("mobile"),
             *leads.mapped("phone"),
             *leads.mapped("mobile"),
-            *scanner._phones_in_text(texts, region),
+            *scanner._phones_in_text(phone_texts, region),
         }
         banks = (
             self.env["res.partner.bank"]
@@ -73,7 +83,7 @@ class CrmGdprEraserIdentifiers(models.AbstractModel):
             .with_context(active_test=False)
             .search([("partner_id", "in", partners.ids)])
         )
-        ibans = {*banks.mapped("acc_number"), *self._ibans_in_text(texts)}
+        ibans = {*banks.mapped("acc_number"), *self._ibans_in_text(plain_texts)}
         vats = set(partners.mapped("vat"))
         streets = {
             *partners.mapped("street"),
@@ -100,10 +110,10 @@ class CrmGdprEraserIdentifiers(models.AbstractModel):
 
     @api.model
     def _ibans_in_text(self, texts):
-        """IBANs written in free text, checked with their check digits."""
+        """IBANs written in free text (`texts`: plain text), checked with their check digits."""
         found = set()
         for text in texts:
-            for candidate in IBAN_CANDIDATE.findall(html2plaintext(text)):
+            for candidate in IBAN_CANDIDATE.findall(text):
                 compact = re.sub(r"[^0-9A-Za-z]", "", candidate).upper()
                 # a candidate may run into the next word: try the longest valid prefix
                 for end in range(len(compact), 14, -1):
