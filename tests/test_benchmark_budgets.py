@@ -121,6 +121,9 @@ class TestBenchmarkBudgets(TransactionCase):
     def test_local_time_mailing(self):
         self._assert_budgets("global mass mailing: schedule a mailing in local time")
 
+    def test_erasure(self):
+        self._assert_budgets("gdpr: erasure of a person with 1,000 messages")
+
     def test_check_fails_on_a_broken_budget(self):
         """The check itself can fail: a ratio, a ceiling and flatness that do not hold."""
 
