@@ -124,6 +124,9 @@ class TestBenchmarkBudgets(TransactionCase):
     def test_erasure(self):
         self._assert_budgets("gdpr: erasure of a person with 1,000 messages")
 
+    def test_gdpr_residual_scan(self):
+        self._assert_budgets("gdpr: residual scan of the text columns")
+
     def test_check_fails_on_a_broken_budget(self):
         """The check itself can fail: a ratio, a ceiling and flatness that do not hold."""
 

@@ -28,6 +28,9 @@ from . import mail_activity
 from . import crm_gdpr_request
 from . import crm_gdpr_footprint
 from . import crm_gdpr_scanner
+from . import crm_gdpr_scanner_pattern
+from . import crm_gdpr_scanner_scan
+from . import crm_gdpr_scanner_replace
 from . import crm_gdpr_hold_rule
 from . import crm_gdpr_legal_hold
 from . import crm_gdpr_eraser

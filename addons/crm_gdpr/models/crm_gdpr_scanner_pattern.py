@@ -1,0 +1,104 @@
+import re
+
+import phonenumbers
+
+from odoo import api, models
+
+from .crm_gdpr_scanner import _DIALECTS, LOOSE_KINDS
+
+
+class CrmGdprScanner(models.AbstractModel):
+    """The scanner's regular expressions (PostgreSQL and Python dialects) for the identifiers."""
+
+    _inherit = "crm.gdpr.scanner"
+
+    @api.model
+    def _alternative(self, kind, value, dialect="pg"):
+        """A regular expression (without word boundaries) for one identifier."""
+        sep = _DIALECTS[dialect]["sep"] + "{0,3}"
+
+        def loose(chars):
+            return sep.join(re.escape(char) for char in chars)
+
+        if kind == "phone":
+            if value.startswith("+"):
+                number = phonenumbers.parse(value)
+                country = str(number.country_code)
+                national = phonenumbers.national_significant_number(number)
+                # +49 (0)30 123 45 67, 0049-30-1234567, 030 1234567, 4930123...
+                prefix = rf"(?:(?:\+|00)?{sep}{loose(country)}{sep}(?:0{sep})?|0{sep})?"
+                return prefix + loose(national)
+            return loose(value)
+        if kind in LOOSE_KINDS:
+            return loose(value)
+        return re.escape(value)
+
+    @api.model
+    def _pattern(self, identifiers, kinds=None, dialect="pg"):
+        """Case-insensitive regular expression matching any identifier of `kinds` as a whole
+        word."""
+        alternatives = [
+            self._alternative(kind, value, dialect)
+            for kind, values in identifiers.items()
+            if kinds is None or kind in kinds
+            for value in values
+        ]
+        if not alternatives:
+            return None
+        alternatives.sort(key=len, reverse=True)
+        word = _DIALECTS[dialect]["word"]
+        return rf"(?<!{word})({'|'.join(alternatives)})(?!{word})"
+
+    @api.model
+    def _python_patterns(self, identifiers):
+        """[(kind, compiled pattern)] in replacement order, for text outside the database
+        columns (attachment files)."""
+        result = []
+        for kind in self._replacement_order():
+            pattern = self._pattern(identifiers, kinds=(kind,), dialect="py")
+            if pattern:
+                result.append((kind, re.compile(pattern, re.IGNORECASE)))
+        return result
+
+    @api.model
+    def _replacement_order(self):
+        # emails first (they contain names), numbers before phones (they contain digit runs)
+        return ("email", "iban", "vat", "phone", "street", "name", "surname")
+
+    # ------------------------------------------------------------------
+    # Prefilter: LIKE patterns every match of the regular expressions satisfies
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _like_patterns(self, identifiers, kinds=None):
+        """LIKE patterns, one per identifier of `kinds`, to compare with the text lowered by
+        lower(text COLLATE "C") (ASCII letters only): whatever `_pattern` matches in a text, one
+        of them matches too. Loose kinds (phone, IBAN, VAT) allow anything between their
+        characters, as the expression allows separators; a phone keeps its national number
+        only, as the expression's country code and trunk 0 are optional."""
+        patterns = []
+        for kind, values in identifiers.items():
+            if kinds is not None and kind not in kinds:
+                continue
+            for value in values:
+                if kind in LOOSE_KINDS:
+                    chars = value
+                    if kind == "phone" and value.startswith("+"):
+                        chars = phonenumbers.national_significant_number(phonenumbers.parse(value))
+                    pattern = "%".join(self._like_char(char) for char in chars)
+                else:
+                    pattern = "".join(self._like_char(char) for char in value)
+                patterns.append(f"%{pattern}%")
+        return sorted(set(patterns))
+
+    @api.model
+    def _like_char(self, char):
+        """One character of a LIKE pattern matching what PostgreSQL's case-insensitive regular
+        expressions match for it, in text lowered for ASCII letters only: any one character
+        (_) for those whose case partner may be another letter than their ASCII one (non-ASCII
+        letters; i and I, paired with dotted and dotless i in Turkish locales)."""
+        if not char.isascii() or char in "iI":
+            return "_"
+        if char in "\\%_":
+            return "\\" + char
+        return char.lower()

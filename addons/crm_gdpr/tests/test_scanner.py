@@ -1,0 +1,153 @@
+from markupsafe import Markup
+
+from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
+
+PHONE = "+32 478 61 29 03"
+NAME = "Ana Vermeulen-Ruiz"
+EMAIL = "ana.vermeulen_ruiz@example.be"
+
+
+@tagged("post_install", "-at_install")
+class TestScanner(TransactionCase):
+    """The residual scan finds a person's phone number in any written form, in any text column,
+    plain or HTML; its cheap prefilter lets through every text the regular expressions match."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.scanner = cls.env["crm.gdpr.scanner"]
+        cls.identifiers = cls.scanner._identifier_set(phones=[PHONE])
+
+    def _written(self):
+        """The phone written in six ways, in six columns of three tables."""
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Scanner Person",
+                "phone": PHONE,  # spaces, +country code
+                "mobile": "0478-61-29-03",  # dashes, trunk 0
+                "comment": "<p>Reached at 0478612903 yesterday</p>",  # digits in free text
+            }
+        )
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Callback 478 61 29 03",  # no trunk 0 nor country code
+                # dots, 00 country code, inside HTML markup
+                "description": "<p>Call her on <b>0032.478.61.29.03</b> after 5pm</p>",
+            }
+        )
+        message = lead.message_post(
+            body=Markup("<p>New number: +32 (0)478 612 903, ask for Ana</p>"),  # (0), parentheses
+            message_type="comment",
+        )
+        return partner, lead, message
+
+    def test_a_phone_in_any_written_form_is_found_and_replaced(self):
+        self.assertEqual(self.identifiers, {"phone": ["+32478612903"]})
+        partner, lead, message = self._written()
+        # Other numbers, one digit more or another last digit, are somebody else's.
+        others = self.env["res.partner"].create(
+            [
+                {"name": "Scanner Other", "phone": "+32 478 61 29 04"},
+                {"name": "Scanner Longer", "comment": "<p>Fax 0478 61 29 031</p>"},
+            ]
+        )
+        hits = {(table, column) for table, column, _rows in self.scanner._scan(self.identifiers)}
+        expected = {
+            ("res_partner", "phone"),
+            ("res_partner", "mobile"),
+            ("res_partner", "comment"),
+            ("crm_lead", "name"),
+            ("crm_lead", "description"),
+            ("mail_message", "body"),
+        }
+        self.assertLessEqual(expected, hits)
+        found = self.scanner._scan_rows(self.identifiers)
+        self.assertIn(partner.id, found["res.partner"])
+        self.assertFalse(set(others.ids) & set(found["res.partner"]))
+        self.assertIn(lead.id, found["crm.lead"])
+        self.assertIn(message.id, found["mail.message"])
+
+        rows = {"res_partner": partner.ids + others.ids, "crm_lead": lead.ids}
+        rows["mail_message"] = message.ids
+        self.scanner._replace(self.identifiers, {"phone": "[phone]"}, rows=rows)
+        self.assertEqual(self.scanner._scan(self.identifiers, rows=rows), [])
+        self.assertEqual(partner.phone, "[phone]")
+        self.assertEqual(partner.mobile, "[phone]")
+        self.assertIn("Reached at [phone] yesterday", partner.comment)
+        self.assertEqual(lead.name, "Callback [phone]")
+        self.assertIn("<b>[phone]</b>", lead.description)
+        self.assertIn("New number: [phone], ask", message.body)
+        self.assertEqual(others[0].phone, "+32 478 61 29 04")
+        self.assertIn("0478 61 29 031", others[1].comment)
+
+    def test_the_prefilter_lets_every_match_through(self):
+        """Whatever the regular expressions match, the LIKE prefilter lets through: case,
+        separators, country codes, LIKE's own wildcards in the identifiers, non-ASCII letters;
+        and it stops texts naming nobody."""
+        identifiers = self.scanner._identifier_set(
+            emails=[EMAIL, "x%y@example.be"],
+            names=[NAME, "Łukasz Żółkiewski", "Işıl İnce"],
+            phones=[PHONE, "12 34 56 78"],
+            ibans=["BE71 0961 2345 6769"],
+            vats=["BE0477472701"],
+            streets=["Rue de l'Étang 12"],
+            surnames=["Vermeulen"],
+        )
+        matching = [
+            EMAIL.upper(),
+            f"<p>Mail {EMAIL}</p>",
+            "x%y@example.be",
+            "ANA VERMEULEN-RUIZ",
+            '{"en_US": "ana vermeulen-ruiz"}',
+            "Łukasz Żółkiewski",
+            "Işıl İnce",
+            "+32478612903",
+            "0032 (0) 478/61.29.03",
+            "tel:0478612903.",
+            "12-34-56-78",
+            "iban be71-0961-2345-6769",
+            "BE 0477.472.701",
+            "0477 472 701",
+            "rue de l'étang 12",
+            "RUE DE L'Étang 12",
+            "vermeulen",
+        ]
+        stopped = ["Ana Vermeule", "xzy@example.be", "+32 478 61 29", "nobody here"]
+        self.env.cr.execute(
+            SQL(
+                'SELECT t, t ~* %s, lower(t COLLATE "C") LIKE ANY(%s) FROM unnest(%s::text[]) t',
+                self.scanner._pattern(identifiers),
+                self.scanner._like_patterns(identifiers),
+                matching + stopped,
+            )
+        )
+        result = {text: (regex, like) for text, regex, like in self.env.cr.fetchall()}
+        for text, (regex, like) in result.items():
+            if regex:
+                self.assertTrue(like, f"the prefilter stops {text!r}, a match")
+        for text in matching:
+            if text.isascii():  # non-ASCII case matching depends on the database's locale
+                self.assertTrue(result[text][0], f"{text!r} matches")
+        for text in stopped:
+            self.assertEqual(result[text], (False, False), text)
+
+    def test_text_columns_are_those_information_schema_lists(self):
+        self.env.cr.execute(
+            """
+            SELECT c.table_name, c.column_name, c.data_type
+              FROM information_schema.columns c
+              JOIN information_schema.tables t
+                ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+             WHERE c.table_schema = current_schema()
+               AND t.table_type = 'BASE TABLE'
+               AND c.data_type IN ('text', 'character varying', 'jsonb')
+             ORDER BY c.table_name, c.ordinal_position
+            """
+        )
+        expected = {}
+        for table, column, data_type in self.env.cr.fetchall():
+            expected.setdefault(table, []).append((column, data_type))
+        self.assertEqual(self.scanner._text_columns(), expected)
+        self.assertIn(("comment", "text"), expected["res_partner"])
