@@ -107,13 +107,17 @@ class CrmGdprEraser(models.AbstractModel):
         passes = [(identifiers, None)]
         if surnames:
             passes.append((surnames, self._surname_scope(footprint)))
-        residual, replaced, kept = self.with_env(env)._residual_pass(passes, pseudonyms)
+        # The text columns are read once for every scan, rewrite and the evidence below.
+        eraser = self.with_env(env).with_context(
+            crm_gdpr_text_columns=env["crm.gdpr.scanner"]._frozen_text_columns()
+        )
+        residual, replaced, kept = eraser._residual_pass(passes, pseudonyms)
         files = self._attachment_hits(
             identifiers | surnames, held_attachments, rewritten=rewritten_files
         )
         if files:
             residual.append(("ir_attachment", "file contents", files))
-        evidence = self._evidence(request, identifiers, counts, replaced, residual, hold, kept)
+        evidence = eraser._evidence(request, identifiers, counts, replaced, residual, hold, kept)
         request.evidence_attachment_id = evidence
         if residual:
             request.message_post(
