@@ -36,11 +36,16 @@ class CrmGdprEraserFiles(models.AbstractModel):
         if not pattern:
             return self.env["ir.attachment"]
         self.env.flush_all()
+        # the regular expression only on the texts the scanner's LIKE prefilter lets through
+        text = SQL.identifier("index_content")
         scanner._execute(
             SQL(
-                "SELECT id FROM ir_attachment WHERE index_content ~* %s AND NOT id = ANY(%s)",
-                pattern,
+                "SELECT id FROM ir_attachment WHERE NOT id = ANY(%s)"
+                " AND (CASE WHEN %s THEN %s ~* %s ELSE FALSE END)",
                 excluded.ids,
+                scanner._prefilter(text, scanner._like_patterns(identifiers)),
+                text,
+                pattern,
             )
         )
         ids = [row[0] for row in self.env.cr.fetchall()]
