@@ -144,6 +144,9 @@ class TestBenchmarkBudgets(TransactionCase):
     def test_local_time_mailing(self):
         self._assert_budgets("global mass mailing: schedule a mailing in local time")
 
+    def test_erasure(self):
+        self._assert_budgets("gdpr: erasure of a person with 1,000 messages")
+
     def test_gdpr_residual_scan(self):
         self._assert_budgets("gdpr: residual scan of the text columns")
 

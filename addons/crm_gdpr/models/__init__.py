@@ -34,5 +34,8 @@ from . import crm_gdpr_scanner_replace
 from . import crm_gdpr_hold_rule
 from . import crm_gdpr_legal_hold
 from . import crm_gdpr_eraser
+from . import crm_gdpr_eraser_identifiers
+from . import crm_gdpr_eraser_records
+from . import crm_gdpr_eraser_files
 from . import crm_gdpr_retention_rule
 from . import crm_gdpr_demo

@@ -31,6 +31,21 @@ PROTECTED_TABLES = {
     "res_lang",
     "res_groups",
 }
+# Where a protected table's rows are module data only, its scan for the evidence skips them
+# (`_module_data_condition`): a row of Odoo's metadata (a view, a field, a menu...) carrying an
+# xmlid of a module, not noupdate, and not written since that module last loaded it (its
+# write_date not after the xmlid's), holds what the module's code or data file wrote: never a
+# person's data, whatever it coincides with. A row a user created or edited (a view edited in
+# the website builder or in debug mode, a manual field, a noupdate record such as a parameter)
+# is scanned. ir_model_data itself: its rows of a module hold the module's xmlids. The receipts
+# have no xmlid, so are always scanned.
+MODULE_DATA_EXTRA = {
+    # an architecture edited by a user is flagged, whatever the dates say
+    "ir_ui_view": "arch_updated",
+}
+# Where reading the texts costs more than looking up the rows' xmlids (views: architectures of
+# kilobytes), the module's rows are left out first; elsewhere after the LIKE prefilter.
+MODULE_DATA_FIRST = {"ir_ui_view", "ir_model_data"}
 # Columns of the accounting numbering and hash themselves: never rewritten, whatever the row.
 PROTECTED_COLUMNS = {
     ("account_move", "name"),

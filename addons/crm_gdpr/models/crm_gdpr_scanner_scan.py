@@ -4,6 +4,8 @@ from odoo.tools import SQL
 from .crm_gdpr_scanner import (
     IDENTITY_COLUMNS,
     KINDS,
+    MODULE_DATA_EXTRA,
+    MODULE_DATA_FIRST,
     NAME_KINDS,
     PROBE_BATCH,
     PROTECTED_COLUMNS,
@@ -26,7 +28,12 @@ class CrmGdprScanner(models.AbstractModel):
 
     @api.model
     def _text_columns(self):
-        """{table: [(column, data type)]} for every text-like column of every table."""
+        """{table: [(column, data type)]} for every text-like column of every table. An
+        erasure reads them once (`crm_gdpr_text_columns` in the context, from
+        _frozen_text_columns): nothing it does changes the database's schema."""
+        frozen = self.env.context.get("crm_gdpr_text_columns")
+        if frozen is not None:
+            return {table: list(columns) for table, columns in frozen}
         # Read from the catalog: information_schema's views cost more than the scan of a small
         # database. Ordinary and partitioned tables of the current schema, as
         # information_schema.tables lists them as BASE TABLE.
@@ -47,6 +54,42 @@ class CrmGdprScanner(models.AbstractModel):
         for table, column, data_type in self.env.cr.fetchall():
             columns.setdefault(table, []).append((column, data_type))
         return columns
+
+    @api.model
+    def _frozen_text_columns(self):
+        """_text_columns() as a context value (hashable)."""
+        return tuple((table, tuple(columns)) for table, columns in self._text_columns().items())
+
+    @api.model
+    def _module_data_condition(self, table, models_by_table):
+        """SQL condition true for the rows of the protected `table` that are module data only
+        (see MODULE_DATA_EXTRA's comment): the scan for the evidence skips them. None when no
+        row of the table may be skipped."""
+        if table not in PROTECTED_TABLES:
+            return None
+        modules = SQL("(SELECT name FROM ir_module_module)")
+        if table == "ir_model_data":
+            return SQL("%s IN %s", SQL.identifier(table, "module"), modules)
+        models_ = models_by_table.get(table) or []
+        if not models_ or not all(model._log_access for model in models_):
+            return None
+        condition = SQL(
+            """EXISTS (SELECT 1 FROM ir_model_data d
+                        WHERE d.model = ANY(%s) AND d.res_id = %s
+                          AND d.module IN %s AND NOT d.noupdate
+                          AND coalesce(%s, '-infinity') <= d.write_date)""",
+            [model._name for model in models_],
+            SQL.identifier(table, "id"),
+            modules,
+            SQL.identifier(table, "write_date"),
+        )
+        if table in MODULE_DATA_EXTRA:
+            condition = SQL(
+                "%s AND %s IS NOT TRUE",
+                condition,
+                SQL.identifier(table, MODULE_DATA_EXTRA[table]),
+            )
+        return condition
 
     @api.model
     def _column_sql(self, column, data_type):
@@ -73,6 +116,7 @@ class CrmGdprScanner(models.AbstractModel):
             "strong": self._pattern(identifiers, kinds=[k for k in KINDS if k not in NAME_KINDS]),
             "names": self._pattern(identifiers, kinds=NAME_KINDS),
             "like": self._like_patterns(identifiers),
+            "all": self._pattern(identifiers),
         }
 
     @api.model
@@ -147,6 +191,7 @@ class CrmGdprScanner(models.AbstractModel):
         self.env.flush_all()
         protected = self._protected_rows()
         expressions = self._expressions(identifiers)
+        models_by_table = self._models_by_table()
         candidates = []
         for table, columns in self._text_columns().items():
             if tables is not None and table not in tables:
@@ -157,6 +202,13 @@ class CrmGdprScanner(models.AbstractModel):
             if scope is None:
                 continue
             condition = self._row_condition(table, columns, identifiers, expressions=expressions)
+            module_data = self._module_data_condition(table, models_by_table)
+            if module_data is not None and table in MODULE_DATA_FIRST:
+                # CASE: the module's rows are left out before their texts are read
+                condition = SQL("(CASE WHEN %s THEN FALSE ELSE %s END)", module_data, condition)
+            elif module_data is not None:
+                # the texts are short: the prefilter first, the xmlid only of the rows it keeps
+                condition = SQL("(%s AND NOT coalesce(%s, FALSE))", condition, module_data)
             candidates.append((table, columns, SQL("%s AND %s", scope, condition)))
         found = self._tables_with_rows(candidates)
         hits = []
@@ -164,7 +216,7 @@ class CrmGdprScanner(models.AbstractModel):
             if table not in found:
                 continue
             table_hits, table_kept = self._hits_per_column(
-                table, columns, identifiers, condition, protected
+                table, columns, identifiers, condition, protected, expressions["all"]
             )
             hits += table_hits
             if kept is not None:
@@ -219,8 +271,8 @@ class CrmGdprScanner(models.AbstractModel):
         return found
 
     @api.model
-    def _hits_per_column(self, table, columns, identifiers, condition, protected):
-        pattern = self._pattern(identifiers)
+    def _hits_per_column(self, table, columns, identifiers, condition, protected, pattern=None):
+        pattern = pattern or self._pattern(identifiers)
         counts = []
         for column, data_type in columns:
             value = self._column_sql(column, data_type)

@@ -63,3 +63,41 @@ class TestErasureBasic(GdprCase):
         request.action_verify_identity()
         self.assertEqual(request.with_user(self.user_dpo).action_process(), [])
         self.assertEqual(partner.name, f"Erased person {request.name}")
+
+    def test_free_text_elsewhere_is_rewritten_and_scanned_again(self):
+        """What the structured pass cannot reach (the person named in another contact's notes,
+        a meeting's description, a text file): the one scan of the database finds it, only
+        those tables are rewritten, the second scan of them is empty, and the evidence says
+        what was rewritten."""
+        partner = self.env["res.partner"].create({"name": NAME, "email": EMAIL})
+        colleague = self.env["res.partner"].create(
+            {"name": "Anna Kowalska", "comment": f"<p>Works with {NAME}, write to {EMAIL}</p>"}
+        )
+        event = self.env["calendar.event"].create(
+            {"name": "Site visit", "description": f"<p>Bring the plans for {EMAIL}</p>"}
+        )
+        clean_file = self.env["ir.attachment"].create(
+            {"name": "other.txt", "raw": b"Nothing about anybody", "mimetype": "text/plain"}
+        )
+        named_file = self.env["ir.attachment"].create(
+            {"name": "notes.txt", "raw": f"Call {EMAIL} back".encode(), "mimetype": "text/plain"}
+        )
+        request = self.env["crm.gdpr.request"].create(
+            {"request_type": "erasure", "partner_id": partner.id, "identity_method": "email"}
+        )
+        request.action_verify_identity()
+        self.assertEqual(request.with_user(self.user_dpo).action_process(), [])
+        self.assertEqual(request.state, "done")
+        self.assertNotIn(EMAIL, colleague.comment)
+        self.assertIn("Anna Kowalska", colleague.name)
+        self.assertNotIn(EMAIL, str(event.description))
+        self.assertNotIn(EMAIL.encode(), named_file.raw)
+        self.assertEqual(clean_file.raw, b"Nothing about anybody")
+        evidence = self.env["crm.gdpr.eraser"]._evidence_payload(request.evidence_attachment_id)
+        rewritten = {row["table"] for row in evidence["residual_rewrites"]}
+        self.assertLessEqual({"res_partner", "calendar_event"}, rewritten)
+        self.assertEqual(evidence["records"]["files rewritten"], 1)
+        self.assertEqual(evidence["scan"]["result"], "empty")
+        self.assertGreater(evidence["scan"]["tables"], 100, "the whole database was scanned")
+        identifiers = self.env["crm.gdpr.scanner"]._identifier_set([EMAIL], [NAME])
+        self.assertEqual(self.env["crm.gdpr.scanner"]._scan(identifiers), [])

@@ -151,3 +151,82 @@ class TestScanner(TransactionCase):
             expected.setdefault(table, []).append((column, data_type))
         self.assertEqual(self.scanner._text_columns(), expected)
         self.assertIn(("comment", "text"), expected["res_partner"])
+        # An erasure reads them once: the frozen copy in the context is what the scanner uses.
+        frozen = self.scanner._frozen_text_columns()
+        self.assertEqual(
+            self.scanner.with_context(crm_gdpr_text_columns=frozen)._text_columns(), expected
+        )
+
+    def _kept(self, identifiers):
+        kept = []
+        self.scanner._scan(identifiers, kept=kept)
+        return {(table, column) for table, column, _rows, _reason in kept}
+
+    def test_module_metadata_is_skipped_what_a_user_wrote_there_is_kept(self):
+        """Odoo's metadata as its modules wrote it (views, fields, xmlids) is code: a text of
+        theirs that coincides with an identifier is not the person's data, and the scan for the
+        evidence skips those rows. A view or a record a user created or edited is scanned: what
+        it holds is reported as kept (never rewritten, as every metadata table)."""
+        # Field labels and views of crm say "Expected Revenue" (module data only).
+        module_text = self.scanner._identifier_set(names=["Expected Revenue"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM ir_ui_view WHERE arch_db::text ~* %s",
+                self.scanner._pattern(module_text),
+            )
+        )
+        self.assertTrue(self.env.cr.fetchone()[0], "a module's view holds the text")
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM ir_model_fields WHERE field_description::text ~* %s",
+                self.scanner._pattern(module_text),
+            )
+        )
+        self.assertTrue(self.env.cr.fetchone()[0], "a module's field label holds the text")
+        kept = self._kept(module_text)
+        self.assertNotIn(("ir_ui_view", "arch_db"), kept)
+        self.assertNotIn(("ir_model_fields", "field_description"), kept)
+
+        person = self.scanner._identifier_set(names=[NAME], emails=[EMAIL])
+        self.assertFalse({table for table, _column in self._kept(person)} & {"ir_ui_view"})
+        # A page a user wrote (no xmlid) and a module's view a user edited are found.
+        written = self.env["ir.ui.view"].create(
+            {
+                "name": "Our team",
+                "type": "qweb",
+                "key": "crm_gdpr.test_our_team",
+                "arch": f"<t t-name='crm_gdpr.test_our_team'><p>Ask {NAME}</p></t>",
+            }
+        )
+        self.assertIn(("ir_ui_view", "arch_db"), self._kept(person))
+        written.unlink()
+        self.assertNotIn(("ir_ui_view", "arch_db"), self._kept(person))
+        edited = self.env["ir.ui.view"].search(
+            [
+                ("type", "=", "qweb"),
+                ("model_data_id.module", "!=", False),
+                ("inherit_id", "=", False),
+            ],
+            limit=1,
+        )
+        self.assertTrue(edited.model_data_id)
+        edited.write({"arch": f"<t t-name='{edited.key}'><p>Write to {EMAIL}</p></t>"})
+        self.assertTrue(edited.arch_updated)
+        self.assertIn(("ir_ui_view", "arch_db"), self._kept(person))
+        # Flagged as edited, the view is scanned even when its date says its module wrote it.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE ir_ui_view v SET write_date = d.write_date FROM ir_model_data d "
+            "WHERE v.id = %s AND d.model = 'ir.ui.view' AND d.res_id = v.id",
+            [edited.id],
+        )
+        self.assertIn(("ir_ui_view", "arch_db"), self._kept(person))
+        # A module's record whose name a user changed is scanned too (its date is later).
+        field = self.env["ir.model.fields"]._get("res.partner", "comment")
+        self.env.cr.execute(
+            "UPDATE ir_model_fields SET field_description = %s, "
+            "write_date = now() AT TIME ZONE 'UTC' "
+            "WHERE id = %s",
+            [f'{{"en_US": "Notes of {NAME}"}}', field.id],
+        )
+        self.assertIn(("ir_model_fields", "field_description"), self._kept(person))
