@@ -121,8 +121,16 @@ http {
     fastcgi_temp_path $RUN/nginx/fastcgi;
     uwsgi_temp_path $RUN/nginx/uwsgi;
     scgi_temp_path $RUN/nginx/scgi;
-    upstream odoo { server ${servers[0]}; server ${servers[1]}; }
-    upstream odoochat { server 127.0.0.1:$((LOAD_PORT + 11)); server 127.0.0.1:$((LOAD_PORT + 12)); }
+    # max_fails=0: one slow or failed answer (a worker killed by limit_time_real) does not take
+    # a whole server out of the group for fail_timeout; each failure still counts below
+    upstream odoo {
+        server ${servers[0]} max_fails=0;
+        server ${servers[1]} max_fails=0;
+    }
+    upstream odoochat {
+        server 127.0.0.1:$((LOAD_PORT + 11)) max_fails=0;
+        server 127.0.0.1:$((LOAD_PORT + 12)) max_fails=0;
+    }
     map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
     server {
         listen 127.0.0.1:$LOAD_PORT;

@@ -43,6 +43,8 @@ BESIDE = {
     "pipeline: cards": "stock: contacts list",
 }
 GOAL_RATIO = 2.0
+ACCESS_LINE = re.compile(r'" (\d{3}) \d+ [\d.]+ (.*)$')
+UPSTREAM = re.compile(r"\d+\.\d+\.\d+\.\d+:\d+")
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (ERROR|CRITICAL) ")
 
 
@@ -258,11 +260,12 @@ def check_logs(run, checks):
     access = run / "nginx" / "access.log"
     with open(access, errors="replace") as lines:
         for line in lines:
-            parts = line.rsplit(" ", 5)
-            if len(parts) == 6:
-                _request, status, _size, _time, upstream, _upstream_status = parts
-                statuses[status[0] + "xx"] += 1
-                upstreams[upstream] += 1
+            match = ACCESS_LINE.search(line)
+            if match:
+                statuses[match.group(1)[0] + "xx"] += 1
+                # the servers that answered (two when nginx passed a request on to the other)
+                for server in UPSTREAM.findall(match.group(2)):
+                    upstreams[server] += 1
     checks.check(
         not statuses.get("5xx"),
         "HTTP: no 5xx (nginx's log)",

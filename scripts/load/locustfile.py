@@ -113,10 +113,16 @@ class BookingCustomer(HttpUser):
         confirm = self.client.get(
             link["path"], params={"start": start}, name="booking page (confirm step)"
         )
+        token = csrf(confirm)
+        if not token:
+            # the time was taken between the two pages (the confirm step shows the times
+            # again) or the link was booked: no form to post, like a customer
+            record("booking_refused")
+            return
         response = self.client.post(
             link["path"],
             data={
-                "csrf_token": csrf(confirm),
+                "csrf_token": token,
                 "start": start,
                 "tz": "Asia/Jerusalem",
                 "name": "Load customer",
@@ -150,6 +156,11 @@ class Reseller(Portal):
         if not lead_id:
             return
         page = self.client.get(f"/my/lead/{lead_id}", name="offer page")
+        if 'action="/my/lead/%s/accept"' % lead_id not in (page.text or ""):
+            # taken meanwhile: the page shows the deal, or the offers, without the button
+            record("offer_refused")
+            close("offers", lead_id)
+            return
         response = self.client.post(
             f"/my/lead/{lead_id}/accept",
             data={"csrf_token": csrf(page)},
@@ -210,6 +221,9 @@ class WithdrawingPerson(HttpUser):
             return
         page = self.client.get(person["path"], name="preference page")
         token = csrf(page)
+        if not token:
+            page.failure("the preference page has no form")
+            return
         withdrawn = 0
         for choice in person["choices"]:
             response = self.client.post(
