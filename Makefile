@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export ODOO_SRC ?= /opt/odoo
 export PORT ?= 8069
 
-.PHONY: help demo demo-reset test test-addon test-stock test-scale lint bench i18n setup
+.PHONY: help demo demo-reset test test-addon test-stock test-scale lint bench i18n setup load
 
 help:
 	@echo "make demo        install what is missing, build crm_demo, serve http://localhost:$(PORT) (admin/admin)"
@@ -13,6 +13,7 @@ help:
 	@echo "make test-stock  stock Odoo's tests of the modules we extend, with the whole suite installed"
 	@echo "make test-scale  cron jobs on two servers at once, read-only pages from a streaming replica"
 	@echo "make bench       benchmarks (tests/benchmarks), one table of queries, times and ratios"
+	@echo "make load        two prefork Odoo servers behind nginx, Locust's journeys, integrity asserted (LOAD_USERS=50)"
 	@echo "make i18n        re-export each addon's .pot and merge it into ar.po and he.po"
 	@echo "make demo-reset  drop crm_demo so the next make demo rebuilds it"
 
@@ -40,6 +41,9 @@ test-scale:
 # The linters' virtualenv only: no Debian package, no PostgreSQL.
 lint:
 	@scripts/setup_lint.sh && scripts/lint.sh
+
+load:
+	@scripts/load.sh
 
 bench:
 	@scripts/bench.sh

@@ -1,4 +1,6 @@
-from odoo import http
+import binascii
+
+from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 
@@ -101,12 +103,63 @@ class CpqCustomerPortal(CustomerPortal):
             return super().portal_quote_accept(
                 order_id, access_token=access_token, name=name, signature=signature
             )
+        if not order_sudo._cpq_lock_for_signature():
+            return {
+                "error": request.env._(
+                    "Someone is signing this quotation at this very moment. Reload the page in "
+                    "a minute to see it."
+                )
+            }
         reasons = order_sudo._cpq_blocking_reasons("sign")
         if reasons:
             return {"error": "\n".join(reasons)}
-        return super().portal_quote_accept(
-            order_id, access_token=access_token, name=name, signature=signature
+        return self._cpq_accept(order_sudo, name, signature)
+
+    def _cpq_accept(self, order_sudo, name, signature):
+        """Stock's acceptance (sale's portal_quote_accept, access already checked), in one
+        transaction. Stock commits the signature before it confirms the order and prints it: a
+        request that dies in between (a worker killed by limit_time_real while wkhtmltopdf
+        prints, under load: make load found quotations signed and never confirmed, and their
+        customers without an answer) leaves half of it. Here it leaves nothing, and the
+        customer signs again."""
+        _ = request.env._
+        if not order_sudo._has_to_be_signed():
+            return {"error": _("The order is not in a state requiring customer signature.")}
+        if not signature:
+            return {"error": _("Signature is missing.")}
+        try:
+            order_sudo.write(
+                {"signed_by": name, "signed_on": fields.Datetime.now(), "signature": signature}
+            )
+            order_sudo.flush_recordset(["signed_by", "signed_on", "signature"])
+        except (TypeError, binascii.Error):
+            request.env.cr.rollback()
+            return {"error": _("Invalid signature data.")}
+        if not order_sudo._has_to_be_paid():
+            order_sudo._validate_order()
+        pdf = (
+            request.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("sale.action_report_saleorder", [order_sudo.id])[0]
         )
+        order_sudo.message_post(
+            attachments=[(f"{order_sudo.name}.pdf", pdf)],
+            author_id=(
+                order_sudo.partner_id.id
+                if request.env.user._is_public()
+                else request.env.user.partner_id.id
+            ),
+            body=_("Order signed by %s", name),
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        query_string = "&message=sign_ok"
+        if order_sudo._has_to_be_paid():
+            query_string += "&allow_payment=yes"
+        return {
+            "force_refresh": True,
+            "redirect_url": order_sudo.get_portal_url(query_string=query_string),
+        }
 
     @http.route()
     def portal_quote_decline(self, order_id, access_token=None, decline_message=None, **kwargs):

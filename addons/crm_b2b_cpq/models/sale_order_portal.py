@@ -1,4 +1,7 @@
+import psycopg2.errors
+
 from odoo import api, models
+from odoo.tools import SQL
 
 
 class SaleOrder(models.Model):
@@ -24,6 +27,32 @@ class SaleOrder(models.Model):
         if self.state not in ("draft", "sent") or self.superseded_by_id:
             return False
         return self.approval_state in ("to_approve", "rejected") or self.sudo().cpq_under_review
+
+    def _cpq_lock_for_signature(self):
+        """Lock the quotation's row before the customer's signature is written (portal accept);
+        False when someone else is signing it at this very moment.
+
+        Two signatures of one quotation at the same moment (the buyer and a colleague who got
+        the email too, on two servers): the second does not wait for the first (a waiting
+        request holds a server worker, and the first one's PDF needs a free worker): it is told
+        at once. When the first one signed and committed after the second began, the second
+        fails to serialize here and Odoo retries its request, which finds the quotation signed
+        and says so. One signature, one confirmation. Both outcomes are expected, not errors for
+        the server's log (``log_exceptions=False``): without the lock, the second request waits
+        on the row, then its write of the signature fails to serialize, logged as an ERROR."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM sale_order WHERE id = %s FOR NO KEY UPDATE NOWAIT",
+                        self.id,
+                    ),
+                    log_exceptions=False,
+                )
+        except psycopg2.errors.LockNotAvailable:
+            return False
+        return True
 
     def _cpq_customer_of(self, user):
         """Whether `user` (portal) is a customer of this quotation as stock's portal rule for

@@ -13,3 +13,4 @@ from . import test_quote_display
 from . import test_invoicing
 from . import test_policy_binding
 from . import test_performance_budgets
+from . import test_concurrent_signature

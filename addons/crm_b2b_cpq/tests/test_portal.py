@@ -74,6 +74,25 @@ class TestPortal(CpqCommon, HttpCase):
             },
         )
 
+    def test_signature_confirms_prints_and_posts_once(self):
+        """The route's acceptance (one transaction, see CpqCustomerPortal._cpq_accept) does what
+        stock's does: signed, confirmed, one message with the signed PDF; a second signature is
+        refused."""
+        quote = self._sent_quote()
+        result = self._accept(quote)
+        self.assertTrue(result.get("force_refresh"), result)
+        self.assertIn("message=sign_ok", result["redirect_url"])
+        self.assertEqual(quote.state, "sale")
+        self.assertEqual(quote.signed_by, "Helen Park")
+        self.assertTrue(quote.signature)
+        signed = quote.message_ids.filtered(lambda message: "Order signed by" in message.body)
+        self.assertEqual(len(signed), 1)
+        self.assertEqual(signed.attachment_ids.mimetype, "application/pdf")
+        self.assertIn("error", self._accept(quote))
+        self.assertEqual(
+            len(quote.message_ids.filtered(lambda message: "Order signed by" in message.body)), 1
+        )
+
     # -- Versions on the portal ----------------------------------------------------------------
 
     def test_superseded_version_shows_the_current_one(self):

@@ -77,12 +77,19 @@ class CrmGdprReceiptChain(models.Model):
     seal = fields.Char(readonly=True, help="Keyed hash of the head: last sequence and hash.")
 
     def _lock_head(self):
-        """Lock the head row and return (last_sequence, last_hash) as committed."""
+        """Lock the head row and return (last_sequence, last_hash) as committed.
+
+        A transaction that appends while another one appended since it began fails here to
+        serialize, as designed: Odoo retries the whole request or job, which then appends after
+        the other one. That is the expected outcome of two people withdrawing at the same
+        moment, not an error for the server's log (``log_exceptions=False``); the exception
+        still propagates, so nothing is written twice or lost."""
         self.ensure_one()
         self.env.cr.execute(
             "UPDATE crm_gdpr_receipt_chain SET write_date = now() AT TIME ZONE 'UTC' "
             "WHERE id = %s RETURNING last_sequence, last_hash",
             (self.id,),
+            log_exceptions=False,
         )
         return self.env.cr.fetchone()
 

@@ -11,3 +11,4 @@ from . import test_send_time
 from . import test_identity_access
 from . import test_erasure_basic
 from . import test_scanner
+from . import test_concurrent_append
