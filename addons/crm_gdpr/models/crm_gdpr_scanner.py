@@ -34,7 +34,8 @@ PROTECTED_TABLES = {
 # Where a protected table's rows are module data only, its scan for the evidence skips them
 # (`_module_data_condition`): a row of Odoo's metadata (a view, a field, a menu...) carrying an
 # xmlid of a module, not noupdate, and not written since that module last loaded it (its
-# write_date not after the xmlid's), holds what the module's code or data file wrote: never a
+# write_date not after the xmlid's nor the module's: an update of the module rewrites its rows
+# and marks the module installed again after, leaving the xmlid's date alone), holds what the module's code or data file wrote: never a
 # person's data, whatever it coincides with. A row a user created or edited (a view edited in
 # the website builder or in debug mode, a manual field, a noupdate record such as a parameter)
 # is scanned. ir_model_data itself: its rows of a module hold the module's xmlids. The receipts

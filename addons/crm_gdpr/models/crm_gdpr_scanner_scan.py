@@ -75,12 +75,11 @@ class CrmGdprScanner(models.AbstractModel):
             return None
         condition = SQL(
             """EXISTS (SELECT 1 FROM ir_model_data d
-                        WHERE d.model = ANY(%s) AND d.res_id = %s
-                          AND d.module IN %s AND NOT d.noupdate
-                          AND coalesce(%s, '-infinity') <= d.write_date)""",
+                          JOIN ir_module_module m ON m.name = d.module
+                        WHERE d.model = ANY(%s) AND d.res_id = %s AND NOT d.noupdate
+                          AND coalesce(%s, '-infinity') <= greatest(d.write_date, m.write_date))""",
             [model._name for model in models_],
             SQL.identifier(table, "id"),
-            modules,
             SQL.identifier(table, "write_date"),
         )
         if table in MODULE_DATA_EXTRA:
