@@ -132,9 +132,19 @@ def _channel_leads(env, name, count):
     )
 
 
+# room for 15 open offers per partner (routing's capacity rule): 45 for the 60 leads
+OFFER_CAPACITY = COUNT // 4
+
+
 def seed_offers(env):
-    """Half of the leads have an offer past its deadline, half wait for routing."""
+    """Half of the leads have an offer past its deadline, half wait for routing; the three
+    partners have room for fewer offers than there are leads (issue 17: two workers routing at
+    once must not offer a partner more than its capacity)."""
     partners = _channel_partners(env)
+    partners.grade_id.channel_max_open_offers = OFFER_CAPACITY
+    env["crm.channel.routing.rule"].create(
+        {"name": f"Scale capacity {_suffix()}", "rule_type": "capacity", "required": True}
+    )
     # other offers of the database neither expire nor get re-offered meanwhile
     env["crm.channel.offer"].search([("state", "=", "offered")]).write(
         {"date_deadline": "2999-12-31 00:00:00"}
@@ -157,6 +167,7 @@ def seed_offers(env):
         "expiring_ids": expiring.ids,
         "queued_ids": queued.ids,
         "first_partner_id": partners[0].id,
+        "partner_ids": partners.ids,
         "decision_max": env.cr.fetchone()[0],
     }
 
@@ -166,9 +177,31 @@ def check_offers(env, seeded):
     lead_ids = seeded["expiring_ids"] + seeded["queued_ids"]
     Offer = env["crm.channel.offer"]
     open_offers = dict.fromkeys(lead_ids, 0)
+    by_partner = dict.fromkeys(seeded["partner_ids"], 0)
     for offer in Offer.search([("lead_id", "in", lead_ids), ("state", "=", "offered")]):
         open_offers[offer.lead_id.id] += 1
-    problems += _not_once("open offer per lead", open_offers)
+        by_partner[offer.partner_id.id] += 1
+    leads = env["crm.lead"].browse(lead_ids)
+    # every lead routed once: offered (one open offer) or, partners full, to nobody (none)
+    states = {lead.id: lead.channel_state for lead in leads}
+    if set(states.values()) - {"offered", "no_partner"}:
+        sample = {k: v for k, v in states.items() if v not in ("offered", "no_partner")}
+        problems.append(
+            f"leads neither offered nor without partner: {dict(list(sample.items())[:5])}"
+        )
+    problems += _not_once(
+        "open offer per offered lead",
+        {lead_id: count for lead_id, count in open_offers.items() if states[lead_id] == "offered"},
+    )
+    if any(count for lead_id, count in open_offers.items() if states[lead_id] != "offered"):
+        problems.append("a lead without partner holds an open offer")
+    # capacity: nobody above it; the two partners that the expired leads can go to are full
+    # (more leads than room), the first one (declined by those leads) at most full
+    first, *others = seeded["partner_ids"]
+    if by_partner[first] > OFFER_CAPACITY or any(
+        by_partner[partner_id] != OFFER_CAPACITY for partner_id in others
+    ):
+        problems.append(f"open offers per partner {by_partner}, capacity {OFFER_CAPACITY}")
     env.cr.execute(
         "SELECT lead_id, count(*) FROM crm_channel_routing_decision"
         " WHERE id > %s AND lead_id = ANY(%s) GROUP BY lead_id",

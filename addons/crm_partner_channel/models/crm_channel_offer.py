@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 OFFER_STATES = [
     ("offered", "Offered"),
@@ -47,6 +48,60 @@ class CrmChannelOffer(models.Model):
     accepted_in_time = fields.Boolean(
         "Accepted in Time", compute="_compute_answer_figures", store=True
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Every open offer takes its partner's row first (see _channel_lock_partners): whoever
+        creates it (routing, the cron, a manual assignment, a bridge, an RPC call)."""
+        self._channel_lock_partners(
+            {
+                vals["partner_id"]
+                for vals in vals_list
+                if vals.get("partner_id") and vals.get("state", "offered") == "offered"
+            }
+        )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """An offer reopened, or an open offer moved to another partner, by a write (RPC,
+        import) counts like a new one for its partner."""
+        reopened = vals.get("state") == "offered"
+        moved = bool(vals.get("partner_id")) and (
+            reopened or any(offer.state == "offered" for offer in self)
+        )
+        if moved:
+            self._channel_lock_partners({vals["partner_id"]})
+        elif reopened:
+            self._channel_lock_partners(set(self.partner_id.ids))
+        return super().write(vals)
+
+    @api.model
+    def _channel_lock_partners(self, partner_ids):
+        """Serialize the open offers of each partner across transactions, so that the routing's
+        capacity rule counts them right on several workers.
+
+        The routing counts a partner's open offers in its transaction's snapshot (Odoo runs in
+        REPEATABLE READ) and chooses in memory. Before an offer is created, its partner's row is
+        locked, in id order (no deadlock between two batches), and written (a no-op update of
+        write_date, no key column: foreign keys to the partner are not blocked). A transaction
+        that then offers to the same partner waits for this one, and once this one commits,
+        PostgreSQL refuses its lock with a serialization failure, since the row changed after
+        its snapshot: a request is retried by Odoo on fresh data, the cron leaves its leads queued
+        for its next run (_channel_route_or_defer). A lock that succeeds proves that no other
+        transaction offered to these partners since this one's snapshot: the counts read in it
+        are current. A lock without the write would not: PostgreSQL lets a transaction lock a row
+        that another one only locked after its snapshot."""
+        if not partner_ids:
+            return
+        self.env.cr.execute(
+            SQL(
+                """UPDATE res_partner SET write_date = write_date
+                    WHERE id IN (SELECT id FROM res_partner WHERE id = ANY(%s)
+                                  ORDER BY id FOR NO KEY UPDATE)""",
+                sorted(partner_ids),
+            ),
+            log_exceptions=False,
+        )
 
     @api.depends("lead_id", "partner_id")
     def _compute_display_name(self):

@@ -1,11 +1,14 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from psycopg2 import errors
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..claim import claim, claim_sql
 from .channel_router import ChannelRouter
+from .crm_lead import _logger
 
 
 class CrmLead(models.Model):
@@ -148,6 +151,23 @@ class CrmLead(models.Model):
         router.save()
         return decisions
 
+    def _channel_route_or_defer(self):
+        """Route the leads, unless another transaction offered meanwhile to a partner chosen
+        here (see crm.channel.offer._channel_lock_partners): then nothing of this routing is
+        kept, the leads stay queued, and the next run routes them on fresh data. For callers
+        that cannot be retried as a whole (the cron, whose batch is claimed). Returns the
+        decisions, or None when deferred."""
+        try:
+            with self.env.cr.savepoint():
+                return self._channel_route()
+        except (errors.SerializationFailure, errors.DeadlockDetected):
+            _logger.info(
+                "Routing of leads %s deferred: their partners are being offered leads "
+                "by another worker",
+                self.ids,
+            )
+            return None
+
     def _channel_category_paths(self):
         """{lead id: parent paths of the categories of its products of interest}."""
         paths = {}
@@ -211,7 +231,7 @@ class CrmLead(models.Model):
             queued_ids = []
         queued = self.sudo().browse(queued_ids)
         if queued:
-            queued._channel_route()
+            queued._channel_route_or_defer()
         remaining = self.sudo().search_count([("channel_state", "=", "queued")]) + self.env[
             "crm.channel.offer"
         ].sudo().search_count([("state", "=", "offered"), ("date_deadline", "<=", now)])

@@ -1,7 +1,10 @@
 import threading
+import time
+from functools import partial
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
+from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
@@ -108,5 +111,198 @@ class TestAcceptRace(TransactionCase):
                     self.assertEqual(len(accepted_notes), 1)
 
                 self._committed(check)
+        finally:
+            self._committed(lambda env: self._remove_fixtures(env, ids))
+
+
+@tagged("post_install", "-at_install")
+class TestCapacityRace(TransactionCase):
+    """Two routings, each in its own transaction on committed data, choose at the same moment
+    the one partner that has room for one more offer (capacity 1): it receives exactly one.
+
+    The race is forced, not hoped for: a third transaction holds the partner's row while both
+    routings run, so that each has read the partner's open offers (none) and chosen it before
+    either commits; the test waits until PostgreSQL shows both waiting, then lets them go. The
+    fixtures are committed through their own cursor and removed at the end."""
+
+    def _committed(self, func):
+        with self.registry.cursor() as cr:
+            return func(api.Environment(cr, SUPERUSER_ID, {}))
+
+    def _create_fixtures(self, env):
+        company = env.company
+        rules = env["crm.channel.routing.rule"].search([])
+        ids = {
+            "rules": rules.ids,
+            "company": company.id,
+            "fallback": company.channel_fallback_partner_id.id,
+        }
+        # only our rules: the tier rule leaves our partner alone, the capacity rule counts
+        rules.write({"active": False})
+        company.channel_fallback_partner_id = False
+        grade = env["res.partner.grade"].create(
+            {"name": "Capacity Race Tier", "partner_weight": 1, "channel_max_open_offers": 1}
+        )
+        partner = env["res.partner"].create(
+            {"name": "Capacity Race Resellers", "is_company": True, "grade_id": grade.id}
+        )
+        our_rules = env["crm.channel.routing.rule"].create(
+            [
+                {
+                    "name": "Race tier",
+                    "sequence": 1,
+                    "rule_type": "tier",
+                    "grade_ids": [(6, 0, grade.ids)],
+                },
+                {"name": "Race capacity", "sequence": 2, "rule_type": "capacity"},
+            ]
+        )
+        leads = env["crm.lead"].create(
+            [{"name": f"Capacity race lead {index}", "type": "lead"} for index in range(2)]
+        )
+        leads.write({"channel_state": "queued"})
+        ids.update(grade=grade.id, partner=partner.id, our_rules=our_rules.ids, leads=leads.ids)
+        return ids
+
+    def _remove_fixtures(self, env, ids):
+        env["crm.lead"].with_context(active_test=False).browse(ids["leads"]).exists().unlink()
+        env["crm.channel.routing.rule"].browse(ids["our_rules"]).exists().unlink()
+        env["res.partner"].browse(ids["partner"]).exists().unlink()
+        env["res.partner.grade"].browse(ids["grade"]).exists().unlink()
+        env["crm.channel.routing.rule"].browse(ids["rules"]).exists().write({"active": True})
+        env["res.company"].browse(ids["company"]).channel_fallback_partner_id = ids["fallback"]
+
+    def _route(self, uid, lead_id, partner_id, how, started, outcomes):
+        try:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, uid, {})
+                # the transaction's snapshot: the partner has no open offer yet
+                cr.execute(
+                    "SELECT pg_backend_pid(), count(*) FROM crm_channel_offer"
+                    " WHERE partner_id = %s AND state = 'offered'",
+                    (partner_id,),
+                )
+                pid, count = cr.fetchone()
+                started.append((pid, count))
+                lead = env["crm.lead"].browse(lead_id)
+                if how == "request":
+                    # as Odoo serves a request: retried on a serialization failure
+                    retrying(partial(lead.action_channel_route), env)
+                    outcomes.append(("routed", lead_id))
+                else:
+                    decisions = lead._channel_route_or_defer()
+                    outcomes.append(("deferred" if decisions is None else "routed", lead_id))
+        except Exception as error:  # noqa: BLE001 - reported by the test, not swallowed
+            outcomes.append(("crashed", repr(error)))
+
+    def _race(self, how):
+        ids = self._committed(self._create_fixtures)
+        try:
+            uid = self.env.ref("base.user_admin").id
+            started, outcomes = [], []
+            with self.registry.cursor() as holder:
+                holder.execute(
+                    "SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE",
+                    (ids["partner"],),
+                )
+                threads = [
+                    threading.Thread(
+                        target=self._route,
+                        args=(uid, lead_id, ids["partner"], how, started, outcomes),
+                    )
+                    for lead_id in ids["leads"]
+                ]
+                for thread in threads:
+                    thread.start()
+                waiting = 0
+                for _attempt in range(300):
+                    pids = [pid for pid, _count in started]
+                    if len(pids) == 2:
+                        holder.execute(
+                            "SELECT count(DISTINCT pid) FROM pg_locks"
+                            " WHERE NOT granted AND pid = ANY(%s)",
+                            (pids,),
+                        )
+                        waiting = holder.fetchone()[0]
+                        if waiting == 2:
+                            break
+                    if outcomes:
+                        break
+                    time.sleep(0.1)
+                # both routings chose the partner from a snapshot without any open offer
+                self.assertEqual(waiting, 2, (started, outcomes))
+                self.assertEqual([count for _pid, count in started], [0, 0])
+                holder.rollback()
+            for thread in threads:
+                thread.join(timeout=120)
+            self.assertFalse([o for o in outcomes if o[0] == "crashed"], outcomes)
+            return ids, outcomes
+        except BaseException:
+            self._committed(lambda env: self._remove_fixtures(env, ids))
+            raise
+
+    def _offers(self, env, ids):
+        return env["crm.channel.offer"].search(
+            [("partner_id", "=", ids["partner"]), ("state", "=", "offered")]
+        )
+
+    @mute_logger("odoo.service.model", "odoo.addons.crm_partner_channel.models.crm_lead")
+    def test_requests_offer_once(self):
+        """Two vendors route a lead each (action_channel_route, retried as Odoo retries a
+        request): the second routing, retried on fresh data, finds the partner full."""
+        ids, outcomes = self._race("request")
+        try:
+            self.assertEqual(sorted(kind for kind, _lead in outcomes), ["routed", "routed"])
+
+            def check(env):
+                offers = self._offers(env, ids)
+                self.assertEqual(len(offers), 1)
+                leads = env["crm.lead"].browse(ids["leads"])
+                winner = offers.lead_id
+                loser = leads - winner
+                self.assertEqual(winner.channel_state, "offered")
+                self.assertEqual(winner.partner_assigned_id.id, ids["partner"])
+                self.assertEqual(loser.channel_state, "no_partner")
+                self.assertFalse(loser.channel_offer_ids)
+                # one decision per lead: the failed attempt left nothing behind
+                decisions = env["crm.channel.routing.decision"].search(
+                    [("lead_id", "in", ids["leads"])]
+                )
+                self.assertEqual(sorted(decisions.lead_id.ids), sorted(ids["leads"]))
+
+            self._committed(check)
+        finally:
+            self._committed(lambda env: self._remove_fixtures(env, ids))
+
+    @mute_logger("odoo.addons.crm_partner_channel.models.crm_lead")
+    def test_cron_workers_offer_once(self):
+        """Two cron workers route their claimed leads (_channel_route_or_defer, as
+        _cron_channel_process_offers does): one offers, the other keeps its lead queued, and its
+        next run finds the partner full. Nothing lost, nothing twice."""
+        ids, outcomes = self._race("cron")
+        try:
+            self.assertEqual(sorted(kind for kind, _lead in outcomes), ["deferred", "routed"])
+            deferred_id = next(lead_id for kind, lead_id in outcomes if kind == "deferred")
+
+            def check(env):
+                offers = self._offers(env, ids)
+                self.assertEqual(len(offers), 1)
+                self.assertNotEqual(offers.lead_id.id, deferred_id)
+                deferred = env["crm.lead"].browse(deferred_id)
+                self.assertEqual(deferred.channel_state, "queued")
+                self.assertFalse(deferred.channel_offer_ids)
+                self.assertFalse(
+                    env["crm.channel.routing.decision"].search([("lead_id", "=", deferred_id)])
+                )
+
+            self._committed(check)
+
+            def next_run(env):
+                deferred = env["crm.lead"].browse(deferred_id)
+                self.assertTrue(deferred._channel_route_or_defer())
+                self.assertEqual(deferred.channel_state, "no_partner")
+                self.assertEqual(len(self._offers(env, ids)), 1)
+
+            self._committed(next_run)
         finally:
             self._committed(lambda env: self._remove_fixtures(env, ids))
