@@ -35,11 +35,11 @@ PROTECTED_TABLES = {
 # (`_module_data_condition`): a row of Odoo's metadata (a view, a field, a menu...) carrying an
 # xmlid of a module, not noupdate, and not written since that module last loaded it (its
 # write_date not after the xmlid's nor the module's: an update of the module rewrites its rows
-# and marks the module installed again after, leaving the xmlid's date alone), holds what the module's code or data file wrote: never a
-# person's data, whatever it coincides with. A row a user created or edited (a view edited in
-# the website builder or in debug mode, a manual field, a noupdate record such as a parameter)
-# is scanned. ir_model_data itself: its rows of a module hold the module's xmlids. The receipts
-# have no xmlid, so are always scanned.
+# and marks the module installed after, leaving the xmlids' dates alone), holds what the
+# module's code or data file wrote: never a person's data, whatever it coincides with. A row a
+# user created or edited (a view edited in the website builder or in debug mode, a manual
+# field, a noupdate record such as a parameter) is scanned. ir_model_data itself: its rows of a
+# module hold the module's xmlids. The receipts have no xmlid, so are always scanned.
 MODULE_DATA_EXTRA = {
     # an architecture edited by a user is flagged, whatever the dates say
     "ir_ui_view": "arch_updated",
