@@ -37,16 +37,21 @@ class TestExactInvoices(CpqCommon):
         self.assertEqual(quote.state, "sale")
         return quote
 
+    def _create_invoices(self, order, user=None):
+        """Invoice what `order` has to invoice with stock's "Create invoice" wizard, as `user`
+        (the test's own user when none is given)."""
+        wizards = self.env["sale.advance.payment.inv"]
+        if user:
+            wizards = wizards.with_user(user)
+        wizard = wizards.with_context(active_model="sale.order", active_ids=order.ids).create(
+            {"advance_payment_method": "delivered"}
+        )
+        wizard.create_invoices()
+
     def _invoice(self, order, delivered):
         """Deliver up to `delivered` units and invoice them with stock's wizard, as the rep."""
         order.order_line.qty_delivered = delivered
-        wizard = (
-            self.env["sale.advance.payment.inv"]
-            .with_user(self.salesman)
-            .with_context(active_model="sale.order", active_ids=order.ids)
-            .create({"advance_payment_method": "delivered"})
-        )
-        wizard.create_invoices()
+        self._create_invoices(order, user=self.salesman)
         # Posted by the accounting (a salesperson drafts invoices, never posts them).
         invoice = order.with_env(self.env).invoice_ids.sorted("id")[-1]
         invoice.action_post()
@@ -207,16 +212,18 @@ class TestExactInvoices(CpqCommon):
         self.assertEqual(first.invoice_line_ids.price_unit, 10.0)
         self.assertEqual(first.amount_untaxed, 9.99)
 
-    def test_a_changed_price_is_invoiced_as_shown(self):
+    def _order_invoiced_as_ordered(self):
+        """A confirmed order of 101 licences on graduated tiers (100 at 10.00, the 101st at
+        9.00: 1,009.00), invoiced in full by stock's wizard once the licence is invoiced as
+        ordered; its invoice is left in draft."""
         self._tiered_rule(self.licence, "graduated", [(101, 9.0)], fixed_price=10.0)
         order = self._confirmed(101).with_env(self.env)
         self.licence.invoice_policy = "order"
-        wizard = (
-            self.env["sale.advance.payment.inv"]
-            .with_context(active_model="sale.order", active_ids=order.ids)
-            .create({"advance_payment_method": "delivered"})
-        )
-        wizard.create_invoices()
+        self._create_invoices(order)
+        return order
+
+    def test_a_changed_price_is_invoiced_as_shown(self):
+        order = self._order_invoiced_as_ordered()
         line = order.invoice_ids.invoice_line_ids
         self.assertEqual(line.price_subtotal, 1009.0)
         # The accountant changes the unit price: the amounts follow what is shown.
@@ -232,15 +239,7 @@ class TestExactInvoices(CpqCommon):
     def test_the_exact_price_is_not_written_afterwards(self):
         """Only the quotation sets an invoice line's exact price: a write of it (directly or
         through the invoice's lines) is refused, on a draft and once posted."""
-        self._tiered_rule(self.licence, "graduated", [(101, 9.0)], fixed_price=10.0)
-        order = self._confirmed(101).with_env(self.env)
-        self.licence.invoice_policy = "order"
-        wizard = (
-            self.env["sale.advance.payment.inv"]
-            .with_context(active_model="sale.order", active_ids=order.ids)
-            .create({"advance_payment_method": "delivered"})
-        )
-        wizard.create_invoices()
+        order = self._order_invoiced_as_ordered()
         invoice = order.invoice_ids
         line = invoice.invoice_line_ids
         exact = line.cpq_exact_price_unit
