@@ -7,7 +7,13 @@ class ChannelQuoteFixtures:
     """Two reseller companies (a tier with a reseller discount), their portal users by role, a
     vendor team with a discount policy and an approver, a catalogue (a configurable server under
     a configuration rule, a licence, a product not open to partners), and deals accepted by
-    each reseller. Built once per class; mixed into TransactionCase and HttpCase."""
+    each reseller. Built once per class; mixed into TransactionCase and HttpCase (before them:
+    `class TestX(ChannelQuoteFixtures, TransactionCase)`)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_channel_quotes()
 
     @classmethod
     def _setup_channel_quotes(cls):
@@ -215,6 +221,28 @@ class ChannelQuoteFixtures:
         user = user or self.user_a_sales
         lead = lead or self.lead_a
         return lead.with_user(user).action_channel_new_quote().sudo(False).with_user(user)
+
+    def _licence_quote(self, qty, discount=None, user=None, lead=None):
+        """A new quote of `user` on `lead` (as `_new_quote`) with one line of `qty` licences at
+        `discount` percent, saved as the portal form saves it (values are the form's strings)."""
+        quote = self._new_quote(user, lead)
+        values = {"product": self.licence.id, "qty": qty}
+        if discount is not None:
+            values["discount"] = discount
+        quote._channel_quote_save({"new": values})
+        return quote
+
+    def _customer_portal_user(self, login, password=None):
+        """A portal user who is the customer itself (Fabrikam Buyer)."""
+        values = {
+            "login": login,
+            "name": "Fabrikam Buyer",
+            "partner_id": self.customer.id,
+            "groups_id": [Command.set(self.env.ref("base.group_portal").ids)],
+        }
+        if password:
+            values["password"] = password
+        return self.env["res.users"].create(values)
 
     def snapshot(self, order):
         """What a tampered request could change on a quote, read as superuser."""

@@ -8,11 +8,6 @@ from .common import ChannelQuoteFixtures
 
 @tagged("post_install", "-at_install")
 class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_channel_quotes()
-
     # ------------------------------------------------------------------
     # Who creates and works quotes
     # ------------------------------------------------------------------
@@ -50,8 +45,7 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
             self.lead_a.with_user(self.user_a_sales).action_channel_new_quote()
 
     def test_resellers_never_read_the_order_through_the_orm(self):
-        quote = self._new_quote()
-        quote._channel_quote_save({"new": {"product": self.licence.id, "qty": "2"}})
+        quote = self._licence_quote("2")
         with self.assertRaises(AccessError):
             quote.read(["margin", "amount_total"])
         with self.assertRaises(AccessError):
@@ -121,8 +115,7 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
             }
         )
         self.assertTrue(contract)
-        quote = self._new_quote()
-        quote._channel_quote_save({"new": {"product": self.licence.id, "qty": "1"}})
+        quote = self._licence_quote("1")
         line = quote.sudo().order_line
         self.assertEqual(line.cpq_price_source, "contract")
         self.assertEqual(line.price_unit, 70.0)
@@ -139,8 +132,7 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
         return str(caught.exception)
 
     def test_tampered_price_is_refused(self):
-        quote = self._new_quote()
-        quote._channel_quote_save({"new": {"product": self.licence.id, "qty": "1"}})
+        quote = self._licence_quote("1")
         line = quote.sudo().order_line
         message = self._tamper(quote, {str(line.id): {"qty": "1", "price_unit": "1"}})
         self.assertIn("price_unit", message)
@@ -149,8 +141,7 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
         self.assertEqual(quote.sudo().order_line.price_unit, 100.0)
 
     def test_discount_beyond_the_tier_is_refused(self):
-        quote = self._new_quote()
-        quote._channel_quote_save({"new": {"product": self.licence.id, "qty": "1"}})
+        quote = self._licence_quote("1")
         line = quote.sudo().order_line
         message = self._tamper(quote, {str(line.id): {"discount": "25.01"}})
         self.assertIn("25", message)
@@ -172,8 +163,7 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
         self._tamper(quote, {"new": {"product": self.licence.id, "qty": "1"}})
 
     def test_options_of_another_product_are_refused(self):
-        quote = self._new_quote()
-        quote._channel_quote_save({"new": {"product": self.licence.id, "qty": "1"}})
+        quote = self._licence_quote("1")
         line = quote.sudo().order_line
         self._tamper(quote, {str(line.id): {"options": [str(self.redundant.id)]}})
         quote._channel_quote_save({"new": {"product": self.server_dual.id, "qty": "1"}})
@@ -184,8 +174,7 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
         )
 
     def test_another_partners_quote_is_refused(self):
-        quote_b = self._new_quote(self.user_b_manager, self.lead_b)
-        quote_b._channel_quote_save({"new": {"product": self.licence.id, "qty": "1"}})
+        quote_b = self._licence_quote("1", user=self.user_b_manager, lead=self.lead_b)
         before = self.snapshot(quote_b)
         for user in (self.user_a_manager, self.user_a_sales):
             as_a = quote_b.with_user(user)
@@ -226,6 +215,20 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
     # Configuration rules, submission, approval
     # ------------------------------------------------------------------
 
+    def _mail_to_the_customer(self, quote):
+        return self.env["mail.mail"].search(
+            [
+                ("model", "=", "sale.order"),
+                ("res_id", "=", quote.id),
+                ("recipient_ids", "in", self.customer.ids),
+            ]
+        )
+
+    def _scorecard_of_partner_a(self):
+        return self.env["crm.channel.scorecard"].search(
+            [("partner_id", "=", self.partner_a.id), ("company_id", "=", self.company.id)]
+        )
+
     def test_configuration_rule_blocks_submission_until_fixed(self):
         quote = self._new_quote()
         quote._channel_quote_save({"new": {"product": self.server_dual.id, "qty": "1"}})
@@ -241,22 +244,13 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
         self.assertEqual(quote.sudo().state, "sent")
 
     def test_within_policy_is_sent_to_the_customer(self):
-        quote = self._new_quote()
-        quote._channel_quote_save(
-            {"new": {"product": self.licence.id, "qty": "3", "discount": "10"}}
-        )
+        quote = self._licence_quote("3", "10")
         self.assertEqual(quote.sudo().approval_state, "not_required")
         self.assertEqual(quote.action_channel_quote_submit(), "sent")
         order = quote.sudo()
         self.assertEqual(order.state, "sent")
         self.assertEqual(order.cpq_status, "sent")
-        mail = self.env["mail.mail"].search(
-            [
-                ("model", "=", "sale.order"),
-                ("res_id", "=", order.id),
-                ("recipient_ids", "in", self.customer.ids),
-            ]
-        )
+        mail = self._mail_to_the_customer(order)
         self.assertEqual(len(mail), 1)
         self.assertIn(order.access_token, mail.body_html)
         self.assertIn("sam.vendor@example.com", mail.email_from, "vendor's name by default")
@@ -271,21 +265,12 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
         self.assertEqual(quote.sudo().channel_issuer, "reseller")
         quote._channel_quote_save({"new": {"product": self.licence.id, "qty": "1"}})
         quote.action_channel_quote_submit()
-        mail = self.env["mail.mail"].search(
-            [
-                ("model", "=", "sale.order"),
-                ("res_id", "=", quote.id),
-                ("recipient_ids", "in", self.customer.ids),
-            ]
-        )
+        mail = self._mail_to_the_customer(quote)
         self.assertIn("pq_a_sales@partners.example.com", mail.email_from)
         self.assertIn("Northwind Integrators", mail.subject)
 
     def test_outside_policy_goes_to_the_vendors_approver(self):
-        quote = self._new_quote()
-        quote._channel_quote_save(
-            {"new": {"product": self.licence.id, "qty": "3", "discount": "15"}}
-        )
+        quote = self._licence_quote("3", "15")
         order = quote.sudo()
         self.assertEqual(order.approval_state, "to_approve")
         self.assertEqual(quote.action_channel_quote_submit(), "to_approve")
@@ -304,10 +289,7 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
         self.assertEqual(order.cpq_status, "sent")
 
     def test_rejection_reason_reaches_the_reseller(self):
-        quote = self._new_quote()
-        quote._channel_quote_save(
-            {"new": {"product": self.licence.id, "qty": "3", "discount": "20"}}
-        )
+        quote = self._licence_quote("3", "20")
         quote.action_channel_quote_submit()
         order = quote.sudo()
         order.with_user(self.approver).cpq_reject("Twenty percent is too much for this deal")
@@ -322,21 +304,16 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
         self.assertEqual(quote.action_channel_quote_submit(), "sent")
 
     def test_customer_accepts_and_the_scorecard_counts(self):
-        quote = self._new_quote()
-        quote._channel_quote_save({"new": {"product": self.licence.id, "qty": "4"}})
+        quote = self._licence_quote("4")
         quote.action_channel_quote_submit()
         order = quote.sudo()
-        card = self.env["crm.channel.scorecard"].search(
-            [("partner_id", "=", self.partner_a.id), ("company_id", "=", self.company.id)]
-        )
+        card = self._scorecard_of_partner_a()
         self.assertEqual(card.quote_count, 1)
         self.assertAlmostEqual(card.quoted_amount, 400.0)
         self.assertAlmostEqual(card.won_quote_amount, 0.0)
         order.action_confirm()
         self.env.invalidate_all()
-        card = self.env["crm.channel.scorecard"].search(
-            [("partner_id", "=", self.partner_a.id), ("company_id", "=", self.company.id)]
-        )
+        card = self._scorecard_of_partner_a()
         self.assertAlmostEqual(card.won_quote_amount, 400.0)
         self.assertEqual(order._channel_quote_status_label(), "Confirmed")
 
@@ -345,25 +322,16 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
     # ------------------------------------------------------------------
 
     def test_reseller_discount_and_margin(self):
-        quote = self._new_quote()
-        quote._channel_quote_save({"new": {"product": self.licence.id, "qty": "10"}})
+        quote = self._licence_quote("10")
         order = quote.sudo()
         self.assertEqual(order.channel_reseller_discount, 20.0)
         self.assertAlmostEqual(order.channel_reseller_margin, 200.0)
         self.assertAlmostEqual(order.channel_reseller_amount, 800.0)
 
     def test_customer_never_reads_the_resellers_figures(self):
-        quote = self._new_quote()
-        quote._channel_quote_save({"new": {"product": self.licence.id, "qty": "10"}})
+        quote = self._licence_quote("10")
         quote.action_channel_quote_submit()
-        customer_user = mail_portal_user = self.env["res.users"].create(
-            {
-                "login": "pq_customer",
-                "name": "Fabrikam Buyer",
-                "partner_id": self.customer.id,
-                "groups_id": [Command.set(self.env.ref("base.group_portal").ids)],
-            }
-        )
+        customer_user = mail_portal_user = self._customer_portal_user("pq_customer")
         order = quote.sudo().with_user(mail_portal_user)
         self.assertEqual(order.read(["amount_total"])[0]["amount_total"], 1210.0)
         with self.assertRaises(AccessError), mute_logger("odoo.models"):
@@ -374,10 +342,7 @@ class TestChannelQuote(ChannelQuoteFixtures, TransactionCase):
 
     def test_reseller_never_reads_the_vendors_margin_in_the_reasons(self):
         self.policy.min_margin = 60.0
-        quote = self._new_quote()
-        quote._channel_quote_save(
-            {"new": {"product": self.licence.id, "qty": "3", "discount": "15"}}
-        )
+        quote = self._licence_quote("3", "15")
         order = quote.sudo()
         self.assertEqual(order.approval_state, "to_approve")
         self.assertIn("Margin", order.approval_reason, "the approver reads the margin")

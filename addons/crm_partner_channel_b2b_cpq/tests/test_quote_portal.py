@@ -2,7 +2,6 @@ import html as html_lib
 import re
 
 from odoo import http
-from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -14,11 +13,6 @@ class TestChannelQuotePortal(ChannelQuoteFixtures, HttpCase):
     """The portal routes: tampered forms answer with a message on the page and change
     nothing, never a server error; the reseller's page shows its own pricing, never the vendor's
     cost or margin; the customer's page and PDF never show the reseller's figures."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_channel_quotes()
 
     def post(self, url, data=None, **kw):
         return self.url_open(
@@ -80,9 +74,7 @@ class TestChannelQuotePortal(ChannelQuoteFixtures, HttpCase):
     def test_tampered_forms_change_nothing(self):
         quote = self._quote_with_lines()
         line = quote.order_line[0]
-        quote_b = self._new_quote(self.user_b_manager, self.lead_b)
-        quote_b._channel_quote_save({"new": {"product": self.licence.id, "qty": "1"}})
-        quote_b = quote_b.sudo()
+        quote_b = self._licence_quote("1", user=self.user_b_manager, lead=self.lead_b).sudo()
         self.authenticate("pq_a_sales", "pq_a_sales")
         before, before_b = self.snapshot(quote), self.snapshot(quote_b)
         save = f"/my/channel/quote/{quote.id}/save"
@@ -160,15 +152,7 @@ class TestChannelQuotePortal(ChannelQuoteFixtures, HttpCase):
             self.assertIn("Northwind Integrators", html, "the reseller is named")
             for secret in (margin, amount, "Your margin", "Reseller Discount", "3,123.45"):
                 self.assertNotIn(secret, html)
-        customer = self.env["res.users"].create(
-            {
-                "login": "pq_customer_portal",
-                "password": "pq_customer_portal",
-                "name": "Fabrikam Buyer",
-                "partner_id": self.customer.id,
-                "groups_id": [Command.set(self.env.ref("base.group_portal").ids)],
-            }
-        )
+        customer = self._customer_portal_user("pq_customer_portal", "pq_customer_portal")
         self.assertTrue(customer)
         self.authenticate("pq_customer_portal", "pq_customer_portal")
         html = self.url_open(f"/my/orders/{quote.id}").text

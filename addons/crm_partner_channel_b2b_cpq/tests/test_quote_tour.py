@@ -15,11 +15,6 @@ class TestChannelQuoteTour(ChannelQuoteFixtures, HttpCase):
     """In Chromium: a reseller quotes its deal with a configurable product, meets a
     configuration rule, fixes it and submits; the vendor approves; the customer accepts."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_channel_quotes()
-
     def test_reseller_quotes_vendor_approves_customer_accepts(self):
         # the customer signs to confirm (no online payment asked in this database)
         self.company.portal_confirmation_pay = False
