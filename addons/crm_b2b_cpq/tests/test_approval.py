@@ -26,6 +26,20 @@ class TestApproval(CpqCommon):
         )
         return quote
 
+    def _low_margin_quote(self):
+        """Two servers at 3,600.00 by the price list, no manual discount: a margin of 600 / 3600
+        = 16.67%, under the policy's 20% minimum."""
+        self.env["product.pricelist.item"].create(
+            {
+                "pricelist_id": self.pricelist.id,
+                "applied_on": "0_product_variant",
+                "product_id": self.server.id,
+                "compute_price": "fixed",
+                "fixed_price": 3600.0,
+            }
+        )
+        return self._quote([(self.server, 2)])
+
     def _approval_activities(self, quote):
         return quote.activity_ids.filtered(
             lambda act: act.activity_type_id == self.env.ref(ACTIVITY)
@@ -52,32 +66,14 @@ class TestApproval(CpqCommon):
         )
 
     def test_low_margin_asks_for_approval(self):
-        self.env["product.pricelist.item"].create(
-            {
-                "pricelist_id": self.pricelist.id,
-                "applied_on": "0_product_variant",
-                "product_id": self.server.id,
-                "compute_price": "fixed",
-                "fixed_price": 3600.0,
-            }
-        )
-        quote = self._quote([(self.server, 2)])
+        quote = self._low_margin_quote()
         # No manual discount at all: the margin (600 / 3600 = 16.7%) is what is outside.
         self.assertEqual(quote.cpq_max_discount, 0)
         self.assertEqual(quote.approval_state, "to_approve")
         self.assertIn("Margin 16.67% below the 20.00% minimum", quote.approval_reason)
 
     def test_lowering_the_cost_does_not_bring_a_quote_within_policy(self):
-        self.env["product.pricelist.item"].create(
-            {
-                "pricelist_id": self.pricelist.id,
-                "applied_on": "0_product_variant",
-                "product_id": self.server.id,
-                "compute_price": "fixed",
-                "fixed_price": 3600.0,
-            }
-        )
-        quote = self._quote([(self.server, 2)])
+        quote = self._low_margin_quote()
         self.assertEqual(quote.approval_state, "to_approve")
         # sale_margin lets the cost be edited on the line; the policy keeps the product's.
         quote.order_line.with_user(self.salesman).purchase_price = 1000.0
@@ -351,16 +347,7 @@ class TestApproval(CpqCommon):
         self.assertEqual(quote.approval_state, "to_approve")
 
     def test_margin_falling_below_the_approved_margin_withdraws_it(self):
-        self.env["product.pricelist.item"].create(
-            {
-                "pricelist_id": self.pricelist.id,
-                "applied_on": "0_product_variant",
-                "product_id": self.server.id,
-                "compute_price": "fixed",
-                "fixed_price": 3600.0,
-            }
-        )
-        quote = self._quote([(self.server, 2)])
+        quote = self._low_margin_quote()
         self.assertEqual(quote.approval_state, "to_approve")
         quote.with_user(self.approver).action_cpq_approve()
         approved_margin = quote.approval_min_margin

@@ -305,6 +305,16 @@ class TestApprovalOnEveryPath(CpqCommon):
             }
         )
 
+    def assertNotConfirmedAtThePricesOfItsDate(self, quote):
+        """`quote` shows the contract price of its date (60.00), no longer valid: the button
+        refuses it, and a state written directly is refused by the invariant, since the
+        confirmation dates the order whatever the path (33% below today's 90.00)."""
+        with self.assertRefused("valid on the quotation date, not today"):
+            quote.action_confirm()
+        with self.assertRefused("outside its discount policy"):
+            quote.write({"state": "sale"})
+            quote.env.flush_all()
+
     def test_backdated_quote_does_not_revive_an_expired_contract(self):
         self._contract("2020-01-01", "2020-12-31")
         quote = self._within_policy()
@@ -316,12 +326,7 @@ class TestApprovalOnEveryPath(CpqCommon):
         # ... but they are not today's: not sent, not confirmed with them.
         with self.assertRefused("valid on the quotation date, not today"):
             quote.action_quotation_sent()
-        with self.assertRefused("valid on the quotation date, not today"):
-            quote.action_confirm()
-        # Confirmation dates the order whatever the path: 33% below today's 90.00.
-        with self.assertRefused("outside its discount policy"):
-            quote.write({"state": "sale"})
-            quote.env.flush_all()
+        self.assertNotConfirmedAtThePricesOfItsDate(quote)
         self.assertEqual(quote.state, "draft")
 
     def test_prices_are_those_valid_at_confirmation(self):
@@ -335,13 +340,7 @@ class TestApprovalOnEveryPath(CpqCommon):
         quote = quote.with_user(self.salesman)
         quote.action_quotation_sent()
         with freeze_time(today + relativedelta(days=6)):
-            with self.assertRefused("valid on the quotation date, not today"):
-                quote.action_confirm()
-            # Written directly, the state is refused by the invariant: the confirmed order
-            # is priced at its confirmation date, 33% below the 90.00 then valid.
-            with self.assertRefused("outside its discount policy"):
-                quote.write({"state": "sale"})
-                quote.env.flush_all()
+            self.assertNotConfirmedAtThePricesOfItsDate(quote)
         self.assertEqual(quote.state, "sent")
 
     # -- An approval covers an amount too ----------------------------------------------------

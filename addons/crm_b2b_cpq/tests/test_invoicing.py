@@ -22,13 +22,19 @@ class TestExactInvoices(CpqCommon):
             {"name": "VAT 15%", "amount": 15.0, "type_tax_use": "sale"}
         )
         cls.kwd = cls.env.ref("base.KWD")
-        cls.kwd.active = True
+        cls._set_rate(cls.kwd, 0.3071)
+
+    @classmethod
+    def _set_rate(cls, currency, rate):
+        """`currency`, made active, at `rate` units for one unit of the company's currency
+        today (whatever rates the database has from today on)."""
+        currency.active = True
         today = fields.Date.today()
         cls.env["res.currency.rate"].search(
-            [("currency_id", "=", cls.kwd.id), ("name", ">=", today)]
+            [("currency_id", "=", currency.id), ("name", ">=", today)]
         ).unlink()
         cls.env["res.currency.rate"].create(
-            {"currency_id": cls.kwd.id, "rate": 0.3071 * cls.currency.rate, "name": today}
+            {"currency_id": currency.id, "rate": rate * cls.currency.rate, "name": today}
         )
 
     def _confirmed(self, qty, **values):
@@ -148,14 +154,7 @@ class TestExactInvoices(CpqCommon):
     def _rated(self, currency, rate):
         """`currency` at `rate` units for one unit of the company's currency today."""
         self.assertNotEqual(currency, self.currency)
-        currency.active = True
-        today = fields.Date.today()
-        self.env["res.currency.rate"].search(
-            [("currency_id", "=", currency.id), ("name", ">=", today)]
-        ).unlink()
-        self.env["res.currency.rate"].create(
-            {"currency_id": currency.id, "rate": rate * self.currency.rate, "name": today}
-        )
+        self._set_rate(currency, rate)
         return self.env["product.pricelist"].create(
             {"name": f"B2B {currency.name}", "currency_id": currency.id}
         )
