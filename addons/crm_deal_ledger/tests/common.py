@@ -65,36 +65,26 @@ class DealLedgerCommon(AccountTestInvoicingCommon):
         cls.team = cls.env["crm.team"].create(
             {"name": "Enterprise Sales", "company_id": cls.company_data["company"].id}
         )
+        cls.salesman = cls._ledger_user(
+            "ledger_salesman", "Nadia Salesman", "sales_team.group_sale_salesman"
+        )
+        cls.other_salesman = cls._ledger_user(
+            "ledger_other_salesman", "Omar Salesman", "sales_team.group_sale_salesman"
+        )
+        cls.accountant = cls._ledger_user(
+            "ledger_accountant", "Aylin Accountant", "account.group_account_invoice"
+        )
+        cls.employee = cls._ledger_user("ledger_employee", "Elias Employee", "base.group_user")
+
+    @classmethod
+    def _ledger_user(cls, login, name, groups):
+        """A user of `groups` working in the test company only."""
         company = cls.company_data["company"]
-        cls.salesman = new_test_user(
+        return new_test_user(
             cls.env,
-            login="ledger_salesman",
-            name="Nadia Salesman",
-            groups="sales_team.group_sale_salesman",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
-        )
-        cls.other_salesman = new_test_user(
-            cls.env,
-            login="ledger_other_salesman",
-            name="Omar Salesman",
-            groups="sales_team.group_sale_salesman",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
-        )
-        cls.accountant = new_test_user(
-            cls.env,
-            login="ledger_accountant",
-            name="Aylin Accountant",
-            groups="account.group_account_invoice",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
-        )
-        cls.employee = new_test_user(
-            cls.env,
-            login="ledger_employee",
-            name="Elias Employee",
-            groups="base.group_user",
+            login=login,
+            name=name,
+            groups=groups,
             company_id=company.id,
             company_ids=[Command.set(company.ids)],
         )

@@ -177,23 +177,31 @@ class TestLedgerAccess(DealLedgerCommon):
         )
         return company_2
 
+    def _quotation_in(self, company, deal):
+        """A quotation of `deal` in `company`, in its currency: one untaxed service at 80."""
+        return (
+            self.env["sale.order"]
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "opportunity_id": deal.id,
+                    "company_id": company.id,
+                    "order_line": [
+                        Command.create(
+                            {"product_id": self.service.id, "price_unit": 80.0, "tax_id": False}
+                        )
+                    ],
+                }
+            )
+        )
+
     def test_deal_without_company_sums_only_the_readers_companies(self):
         company_2 = self._euro_company()
         deal = self._create_deal("Shared deal", user=self.salesman)
         deal.write({"company_id": False, "team_id": False})
         self._create_order(deal, 100.0, confirm=False)
-        self.env["sale.order"].with_company(company_2).create(
-            {
-                "partner_id": self.customer.id,
-                "opportunity_id": deal.id,
-                "company_id": company_2.id,
-                "order_line": [
-                    Command.create(
-                        {"product_id": self.service.id, "price_unit": 80.0, "tax_id": False}
-                    )
-                ],
-            }
-        )
+        self._quotation_in(company_2, deal)
         # Nadia works in the first company only: the euro quotation is not hers to sum.
         self.assertLedger(deal.with_user(self.salesman), quoted_company=110.0)
         self.assertEqual(deal.with_user(self.salesman).ledger_currency_id, self.usd)
@@ -210,18 +218,7 @@ class TestLedgerAccess(DealLedgerCommon):
         deal = self.env["crm.lead"].create(
             {"name": "Euro deal", "type": "opportunity", "company_id": company_2.id}
         )
-        self.env["sale.order"].with_company(company_2).create(
-            {
-                "partner_id": self.customer.id,
-                "opportunity_id": deal.id,
-                "company_id": company_2.id,
-                "order_line": [
-                    Command.create(
-                        {"product_id": self.service.id, "price_unit": 80.0, "tax_id": False}
-                    )
-                ],
-            }
-        )
+        self._quotation_in(company_2, deal)
         self.accountant.company_ids |= company_2
         deals = [deal.id, self.own_deal.id]
         # Active in the USD company: 80 EUR at today's rate (1 EUR = 1.25 USD) + 1100 USD.
@@ -284,18 +281,7 @@ class TestLedgerAccess(DealLedgerCommon):
                 "user_id": False,
             }
         )
-        self.env["sale.order"].with_company(company_2).create(
-            {
-                "partner_id": self.customer.id,
-                "opportunity_id": deal.id,
-                "company_id": company_2.id,
-                "order_line": [
-                    Command.create(
-                        {"product_id": self.service.id, "price_unit": 80.0, "tax_id": False}
-                    )
-                ],
-            }
-        )
+        self._quotation_in(company_2, deal)
         self.assertFalse(
             self._ledger_as(self.accountant).search([("lead_id", "=", deal.id)]),
             "the accountant works in the first company only",
