@@ -77,6 +77,22 @@ class CrmGlobalCase(TransactionCase):
         return self.env["crm.lead"].create(values)
 
 
+class CrmGlobalValueCase(CrmGlobalCase):
+    """Deals valued at today's rate, USD at 1.25 for one euro (1 USD = 0.80 EUR) since
+    2026-01-01, and the log of the pipeline value's changes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._drop_rates(cls.usd)
+        cls._set_rate(cls.usd, "2026-01-01", 1.25)  # 1 USD = 0.80 EUR
+        cls.company.crm_deal_rate_policy = "today"
+        cls.Change = cls.env["crm.pipeline.value.change"]
+
+    def _changes(self, leads):
+        return self.Change.search([("lead_id", "in", leads.ids)], order="id")
+
+
 class CrmGlobalTimeCase(TransactionCase):
     """Salespeople with their own working calendars and customers in given zones, with contact
     windows set by the test itself (never the shipped rows, which a manager may edit)."""

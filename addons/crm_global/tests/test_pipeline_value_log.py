@@ -2,25 +2,14 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .common import CrmGlobalCase
+from .common import CrmGlobalValueCase
 
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-06-15 10:00:00")
-class TestPipelineValueLog(CrmGlobalCase):
+class TestPipelineValueLog(CrmGlobalValueCase):
     """The value log is written in one batch per transaction (stock writes leads one by one
     on some paths), and says the same as when each write was logged at once."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._drop_rates(cls.usd)
-        cls._set_rate(cls.usd, "2026-01-01", 1.25)  # 1 USD = 0.80 EUR
-        cls.company.crm_deal_rate_policy = "today"
-        cls.Change = cls.env["crm.pipeline.value.change"]
-
-    def _changes(self, leads):
-        return self.Change.search([("lead_id", "in", leads.ids)], order="id")
 
     def test_reassigning_is_absorbed_by_the_pending_change(self):
         lead = self._lead(deal_currency_id=self.usd.id, deal_amount=1000)

@@ -2,23 +2,12 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .common import CrmGlobalCase
+from .common import CrmGlobalValueCase
 
 
 @tagged("post_install", "-at_install")
 @freeze_time("2026-06-15 10:00:00")
-class TestRevaluation(CrmGlobalCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._drop_rates(cls.usd)
-        cls._set_rate(cls.usd, "2026-01-01", 1.25)  # 1 USD = 0.80 EUR
-        cls.company.crm_deal_rate_policy = "today"
-        cls.Change = cls.env["crm.pipeline.value.change"]
-
-    def _changes(self, leads):
-        return self.Change.search([("lead_id", "in", leads.ids)], order="id")
-
+class TestRevaluation(CrmGlobalValueCase):
     def test_rate_change_while_open_is_drift_not_deal(self):
         lead = self._lead(deal_currency_id=self.usd.id, deal_amount=1000)
         self.assertEqual(lead.expected_revenue, 800)
