@@ -2,6 +2,33 @@ from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user
 
 
+def create_attribute(env, name, create_variant, value_names):
+    """A product attribute `name` with its values `value_names`, in that order."""
+    return env["product.attribute"].create(
+        {
+            "name": name,
+            "create_variant": create_variant,
+            "value_ids": [Command.create({"name": value}) for value in value_names],
+        }
+    )
+
+
+def create_configurable_template(env, name, attributes, **values):
+    """A product template `name` offering every value of each of `attributes`."""
+    return env["product.template"].create(
+        {
+            "name": name,
+            **values,
+            "attribute_line_ids": [
+                Command.create(
+                    {"attribute_id": attr.id, "value_ids": [Command.set(attr.value_ids.ids)]}
+                )
+                for attr in attributes
+            ],
+        }
+    )
+
+
 class CpqCommon(TransactionCase):
     """Fixtures shared by the CPQ tests: a sales team with a discount policy, a salesperson, an
     approver, a customer with a contact, products with costs and a pricelist. Built once per

@@ -2,7 +2,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from .common import CpqCommon
+from .common import CpqCommon, create_attribute, create_configurable_template
 
 
 @tagged("post_install", "-at_install")
@@ -10,50 +10,18 @@ class TestConfigurationRules(CpqCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        attribute = cls.env["product.attribute"]
-        cls.cpu = attribute.create(
-            {
-                "name": "Processor",
-                "create_variant": "always",
-                "value_ids": [
-                    Command.create({"name": "Single CPU"}),
-                    Command.create({"name": "Dual CPU"}),
-                ],
-            }
+        cls.cpu = create_attribute(cls.env, "Processor", "always", ["Single CPU", "Dual CPU"])
+        cls.psu = create_attribute(
+            cls.env, "Power Supply", "no_variant", ["Standard PSU", "Redundant PSU"]
         )
-        cls.psu = attribute.create(
-            {
-                "name": "Power Supply",
-                "create_variant": "no_variant",
-                "value_ids": [
-                    Command.create({"name": "Standard PSU"}),
-                    Command.create({"name": "Redundant PSU"}),
-                ],
-            }
-        )
-        cls.chassis = attribute.create(
-            {
-                "name": "Chassis",
-                "create_variant": "no_variant",
-                "value_ids": [
-                    Command.create({"name": "Rack 1U"}),
-                    Command.create({"name": "Fanless"}),
-                ],
-            }
-        )
-        cls.template = cls.env["product.template"].create(
-            {
-                "name": "EdgeNode R2 Server",
-                "list_price": 5000.0,
-                "standard_price": 3000.0,
-                "taxes_id": [Command.clear()],
-                "attribute_line_ids": [
-                    Command.create(
-                        {"attribute_id": attr.id, "value_ids": [Command.set(attr.value_ids.ids)]}
-                    )
-                    for attr in (cls.cpu, cls.psu, cls.chassis)
-                ],
-            }
+        cls.chassis = create_attribute(cls.env, "Chassis", "no_variant", ["Rack 1U", "Fanless"])
+        cls.template = create_configurable_template(
+            cls.env,
+            "EdgeNode R2 Server",
+            (cls.cpu, cls.psu, cls.chassis),
+            list_price=5000.0,
+            standard_price=3000.0,
+            taxes_id=[Command.clear()],
         )
         cls.rail_kit = cls.env["product.product"].create(
             {"name": "Sliding Rail Kit", "list_price": 120.0, "taxes_id": [Command.clear()]}

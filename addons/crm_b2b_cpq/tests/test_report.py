@@ -3,7 +3,7 @@ from datetime import date
 from odoo.fields import Command
 from odoo.tests import tagged
 
-from .common import CpqCommon
+from .common import CpqCommon, create_attribute, create_configurable_template
 
 
 @tagged("post_install", "-at_install")
@@ -12,30 +12,13 @@ class TestQuotePdf(CpqCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls._tiered_rule(cls.licence, "graduated", [(10, 90.0)])
-        memory = cls.env["product.attribute"].create(
-            {
-                "name": "Memory",
-                "create_variant": "no_variant",
-                "value_ids": [
-                    Command.create({"name": "64 GB"}),
-                    Command.create({"name": "128 GB"}),
-                ],
-            }
-        )
-        cls.appliance = cls.env["product.template"].create(
-            {
-                "name": "Gateway Appliance",
-                "list_price": 900.0,
-                "taxes_id": [Command.clear()],
-                "attribute_line_ids": [
-                    Command.create(
-                        {
-                            "attribute_id": memory.id,
-                            "value_ids": [Command.set(memory.value_ids.ids)],
-                        }
-                    )
-                ],
-            }
+        memory = create_attribute(cls.env, "Memory", "no_variant", ["64 GB", "128 GB"])
+        cls.appliance = create_configurable_template(
+            cls.env,
+            "Gateway Appliance",
+            memory,
+            list_price=900.0,
+            taxes_id=[Command.clear()],
         )
         cls.memory_128 = cls.appliance.attribute_line_ids.product_template_value_ids.filtered(
             lambda ptav: ptav.name == "128 GB"

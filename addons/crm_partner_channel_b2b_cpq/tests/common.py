@@ -1,5 +1,6 @@
 from odoo.fields import Command
 
+from odoo.addons.crm_b2b_cpq.tests.common import create_attribute, create_configurable_template
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 
@@ -125,41 +126,18 @@ class ChannelQuoteFixtures:
                 "standard_price": 500.0,
             }
         )
-        attribute = env["product.attribute"]
-        cls.cpu = attribute.create(
-            {
-                "name": "Processor",
-                "create_variant": "always",
-                "value_ids": [
-                    Command.create({"name": "Single CPU"}),
-                    Command.create({"name": "Dual CPU"}),
-                ],
-            }
+        cls.cpu = create_attribute(env, "Processor", "always", ["Single CPU", "Dual CPU"])
+        cls.psu = create_attribute(
+            env, "Power Supply", "no_variant", ["Standard PSU", "Redundant PSU"]
         )
-        cls.psu = attribute.create(
-            {
-                "name": "Power Supply",
-                "create_variant": "no_variant",
-                "value_ids": [
-                    Command.create({"name": "Standard PSU"}),
-                    Command.create({"name": "Redundant PSU"}),
-                ],
-            }
-        )
-        cls.server_tmpl = env["product.template"].create(
-            {
-                "name": "EdgeNode R2 Server",
-                "list_price": 5000.0,
-                "standard_price": 3123.45,
-                "channel_partner_ok": True,
-                "taxes_id": [Command.set(cls.tax.ids)],
-                "attribute_line_ids": [
-                    Command.create(
-                        {"attribute_id": attr.id, "value_ids": [Command.set(attr.value_ids.ids)]}
-                    )
-                    for attr in (cls.cpu, cls.psu)
-                ],
-            }
+        cls.server_tmpl = create_configurable_template(
+            env,
+            "EdgeNode R2 Server",
+            (cls.cpu, cls.psu),
+            list_price=5000.0,
+            standard_price=3123.45,
+            channel_partner_ok=True,
+            taxes_id=[Command.set(cls.tax.ids)],
         )
         ptavs = cls.server_tmpl.attribute_line_ids.product_template_value_ids
         cls.dual = ptavs.filtered(lambda v: v.name == "Dual CPU")
