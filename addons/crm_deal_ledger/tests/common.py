@@ -78,7 +78,8 @@ class DealLedgerCommon(AccountTestInvoicingCommon):
 
     @classmethod
     def _ledger_user(cls, login, name, groups):
-        """A user of `groups` working in the test company only."""
+        """A user of `groups` working in the test company only (without `name`, named after
+        its login and groups)."""
         company = cls.company_data["company"]
         return new_test_user(
             cls.env,

@@ -1,6 +1,6 @@
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from .common import DealLedgerCommon
@@ -238,13 +238,7 @@ class TestLedgerAccess(DealLedgerCommon):
         self.assertEqual((total["amount_quoted"], total["amount_ordered"]), (80.0, 880.0))
 
     def test_sales_manager_sees_all_deals(self):
-        manager = new_test_user(
-            self.env,
-            login="ledger_sales_manager",
-            groups="sales_team.group_sale_manager",
-            company_id=self.company_data["company"].id,
-            company_ids=[Command.set(self.company_data["company"].ids)],
-        )
+        manager = self._ledger_user("ledger_sales_manager", None, "sales_team.group_sale_manager")
         leads = self._ledger_as(manager).search([]).lead_id
         self.assertEqual(leads & (self.own_deal + self.other_deal), self.own_deal + self.other_deal)
         self.assertEqual(self.other_deal.with_user(manager).ledger_paid, 550.0)

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.crm_deal_ledger.tests.common import DealLedgerCommon
 
@@ -12,13 +12,7 @@ class TestLedgerCpq(DealLedgerCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(
-            cls.env,
-            login="ledger_cpq_manager",
-            groups="sales_team.group_sale_manager",
-            company_id=cls.company_data["company"].id,
-            company_ids=[Command.set(cls.company_data["company"].ids)],
-        )
+        cls.manager = cls._ledger_user("ledger_cpq_manager", None, "sales_team.group_sale_manager")
         cls.env["cpq.discount.policy"].create(
             {
                 "name": "Enterprise policy",
