@@ -43,16 +43,10 @@ class TestApprovalOnEveryPath(CpqCommon):
         self.assertEqual(quote.approval_state, "not_required")
         return quote.with_user(self.salesman)
 
-    # -- The state written directly ---------------------------------------------------------
-
-    def test_state_written_directly(self):
-        quote = self._unapproved()
-        for state in ("sent", "sale"):
-            with self.subTest(state=state), self.assertRefused("outside"):
-                quote.write({"state": state})
-                quote.env.flush_all()
-        self.assertEqual(quote.state, "draft")
-        values = {
+    def _outside_policy_values(self):
+        """The values of a quotation outside the policy (10 licences at 50% off), as an RPC
+        create sends them."""
+        return {
             "partner_id": self.customer.id,
             "pricelist_id": self.pricelist.id,
             "team_id": self.team.id,
@@ -62,6 +56,17 @@ class TestApprovalOnEveryPath(CpqCommon):
                 )
             ],
         }
+
+    # -- The state written directly ---------------------------------------------------------
+
+    def test_state_written_directly(self):
+        quote = self._unapproved()
+        for state in ("sent", "sale"):
+            with self.subTest(state=state), self.assertRefused("outside"):
+                quote.write({"state": state})
+                quote.env.flush_all()
+        self.assertEqual(quote.state, "draft")
+        values = self._outside_policy_values()
         with self.assertRefused("outside"):
             self.SaleOrder.create(dict(values, state="sale"))
         with self.assertRefused("outside"):
@@ -76,18 +81,7 @@ class TestApprovalOnEveryPath(CpqCommon):
             default_approval_max_amount=1e9,
             default_approval_min_margin=-100.0,
             default_approval_decided_by_id=self.approver.id,
-        ).create(
-            {
-                "partner_id": self.customer.id,
-                "pricelist_id": self.pricelist.id,
-                "team_id": self.team.id,
-                "order_line": [
-                    Command.create(
-                        {"product_id": self.licence.id, "product_uom_qty": 10, "discount": 50.0}
-                    )
-                ],
-            }
-        )
+        ).create(self._outside_policy_values())
         self.assertEqual(quote.approval_state, "to_approve")
         self.assertFalse(quote.approval_decided_by_id)
         with self.assertRefused():
