@@ -70,6 +70,8 @@ NAME_KINDS = ("name",)
 
 # Tables probed for the person in one query (EXISTS per table, joined with UNION ALL).
 PROBE_BATCH = 50
+# Probes of this many tables or more skip the empty ones first (one query reading their sizes).
+EMPTY_CHECK_MIN = 10
 
 MIN_PHONE_DIGITS = 6
 MIN_SURNAME_LENGTH = 4

@@ -230,3 +230,74 @@ class TestScanner(TransactionCase):
             [f'{{"en_US": "Notes of {NAME}"}}', field.id],
         )
         self.assertIn(("ir_model_fields", "field_description"), self._kept(person))
+
+    def test_the_file_prefilter_lets_every_match_through(self):
+        """Files are read in Python: the prefilter of their text lets through whatever the
+        expressions of _python_patterns match (case, separators, country codes, non-ASCII
+        letters, and the letters Python pairs with an ASCII one: the Kelvin sign, the long s),
+        and it stops texts naming nobody."""
+        identifiers = self.scanner._identifier_set(
+            emails=[EMAIL, "x%y@example.be"],
+            names=[NAME, "Łukasz Żółkiewski", "Işıl İnce", "Kasia Kos"],
+            phones=[PHONE, "12 34 56 78"],
+            ibans=["BE71 0961 2345 6769"],
+            vats=["BE0477472701"],
+            streets=["Rue de l'Étang 12"],
+            surnames=["Vermeulen"],
+        )
+        may_match = self.scanner._text_prefilter(identifiers)
+        patterns = self.scanner._python_patterns(identifiers)
+        matching = [
+            EMAIL.upper(),
+            f'{{"mail": "{EMAIL}"}}',
+            "x%y@example.be",
+            "ANA VERMEULEN-RUIZ",
+            "Łukasz Żółkiewski",
+            "ŁUKASZ ŻÓŁKIEWSKI",
+            "IŞIL İNCE",
+            "\u212aa\u017fia \u212ao\u017f",  # Kelvin sign and long s: "Kasia Kos" to Python
+            "+32478612903",
+            "0032 (0) 478/61.29.03",
+            "tel:0478612903.",
+            "call\t0478\n61 29 03",
+            "12-34-56-78",
+            "iban be71-0961-2345-6769",
+            "BE 0477.472.701",
+            "0477 472 701",
+            "rue de l'étang 12",
+            "vermeulen",
+        ]
+        for text in matching:
+            self.assertTrue(
+                any(pattern.search(text) for _kind, pattern in patterns), f"{text!r} matches"
+            )
+            self.assertTrue(may_match(f"before {text} after"), f"the prefilter stops {text!r}")
+        # digits of the number in order, but not as the expression writes them
+        stopped = ["Ana Vermeule", "xzy@example.be", "+32 478 61 29", "4786 x 12903"]
+        stopped.append("0478 6 x 1 2 9 0 3, " + "nobody here " * 1000)
+        for text in stopped:
+            self.assertFalse(any(pattern.search(text) for _kind, pattern in patterns), text)
+            self.assertFalse(may_match(text), text)
+
+    def test_empty_tables_are_left_out_and_the_first_row_counts(self):
+        """The probes leave out tables without any row (an empty file): a row inserted in the
+        transaction, not committed, makes the table scanned."""
+        self.env.cr.execute("CREATE TABLE crm_gdpr_test_notes (id serial PRIMARY KEY, note text)")
+        self.assertEqual(
+            self.scanner._empty_tables(["crm_gdpr_test_notes", "res_partner"]),
+            {"crm_gdpr_test_notes"},
+        )
+        person = self.scanner._identifier_set(emails=[EMAIL])
+        tables = {table for table, _column, _rows in self.scanner._scan(person)}
+        self.assertNotIn("crm_gdpr_test_notes", tables)
+        self.env.cr.execute(
+            "INSERT INTO crm_gdpr_test_notes (note) VALUES (%s)", [f"Write to {EMAIL}"]
+        )
+        self.assertFalse(self.scanner._empty_tables(["crm_gdpr_test_notes"]))
+        hits = self.scanner._scan(person)
+        self.assertIn(("crm_gdpr_test_notes", "note", 1), hits)
+        self.assertIn(
+            "crm_gdpr_test_notes",
+            {t for t, _n in self.scanner._replace(person, {"email": "erased@erased.invalid"})},
+        )
+        self.assertNotIn("crm_gdpr_test_notes", {t for t, _c, _n in self.scanner._scan(person)})
