@@ -15,6 +15,33 @@ PREFILTER_FOLD = {
     0x017F: "s",
 }
 
+# The separators the loose kinds' Python expressions allow between their characters
+# ([-\s./()], \s: the characters of str.isspace()), deleted.
+PREFILTER_SEPARATORS = dict.fromkeys(
+    map(
+        ord,
+        "-./()"
+        + "".join(
+            map(
+                chr,
+                [
+                    *range(0x09, 0x0E),
+                    *range(0x1C, 0x21),
+                    0x85,
+                    0xA0,
+                    0x1680,
+                    *range(0x2000, 0x200B),
+                    0x2028,
+                    0x2029,
+                    0x202F,
+                    0x205F,
+                    0x3000,
+                ],
+            )
+        ),
+    )
+)
+
 
 class CrmGdprScanner(models.AbstractModel):
     """The scanner's regular expressions (PostgreSQL and Python dialects) for the identifiers."""
@@ -108,7 +135,6 @@ class CrmGdprScanner(models.AbstractModel):
         on the text lowered for ASCII letters only, an exact kind's characters follow each other
         (any one character where _like_char says so); a loose kind's too, on the text without
         the separators its expression allows between them."""
-        sep = re.compile(_DIALECTS["py"]["sep"])
         exact, loose = [], []
         for kind, values in identifiers.items():
             for value in values:
@@ -126,7 +152,7 @@ class CrmGdprScanner(models.AbstractModel):
             if any(pattern.search(text) for pattern in exact):
                 return True
             if loose:
-                text = sep.sub("", text)
+                text = text.translate(PREFILTER_SEPARATORS)
                 return any(pattern.search(text) for pattern in loose)
             return False
 

@@ -1,7 +1,12 @@
+import re
+
 from markupsafe import Markup
 
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
+
+from odoo.addons.crm_gdpr.models.crm_gdpr_scanner import _DIALECTS
+from odoo.addons.crm_gdpr.models.crm_gdpr_scanner_pattern import PREFILTER_SEPARATORS
 
 PHONE = "+32 478 61 29 03"
 NAME = "Ana Vermeulen-Ruiz"
@@ -246,6 +251,12 @@ class TestScanner(TransactionCase):
             surnames=["Vermeulen"],
         )
         may_match = self.scanner._text_prefilter(identifiers)
+        # the separators it deletes are those the expressions allow between the characters
+        separator = re.compile(_DIALECTS["py"]["sep"])
+        self.assertEqual(
+            set(PREFILTER_SEPARATORS),
+            {code for code in range(0x110000) if separator.fullmatch(chr(code))},
+        )
         patterns = self.scanner._python_patterns(identifiers)
         matching = [
             EMAIL.upper(),
