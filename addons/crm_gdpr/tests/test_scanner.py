@@ -1,4 +1,5 @@
 import re
+from datetime import timedelta
 
 from markupsafe import Markup
 
@@ -312,3 +313,56 @@ class TestScanner(TransactionCase):
             {t for t, _n in self.scanner._replace(person, {"email": "erased@erased.invalid"})},
         )
         self.assertNotIn("crm_gdpr_test_notes", {t for t, _c, _n in self.scanner._scan(person)})
+
+    def test_module_metadata_after_an_update_of_the_module(self):
+        """An update of a module rewrites its rows and marks the module after them (its
+        write_date later than its rows' and xmlids'): its rows stay skipped, a row a user wrote
+        after the update is scanned, and a row a user wrote without the module (a view of their
+        own) is scanned whatever the module's dates."""
+        person = self.scanner._identifier_set(names=[NAME], emails=[EMAIL])
+        module_text = self.scanner._identifier_set(names=["Expected Revenue"])
+        field = self.env["ir.model.fields"]._get("crm.lead", "expected_revenue")
+        self.assertIn("crm", field.modules.split(", "))
+        self.env.flush_all()
+        # crm updated tomorrow, after every row and xmlid of its own
+        self.env.cr.execute(
+            "UPDATE ir_module_module SET write_date = (now() AT TIME ZONE 'UTC') + interval '1 day'"
+            " WHERE name = 'crm' RETURNING write_date"
+        )
+        updated = self.env.cr.fetchone()[0]
+        self.env.cr.execute(
+            "SELECT max(write_date) < %s FROM ir_model_data WHERE module = 'crm'", [updated]
+        )
+        self.assertTrue(self.env.cr.fetchone()[0])
+
+        def write_label(label, write_date):
+            self.env.cr.execute(
+                "UPDATE ir_model_fields SET field_description = %s, write_date = %s WHERE id = %s",
+                [f'{{"en_US": "{label}"}}', write_date, field.id],
+            )
+
+        # The module's rows: skipped, whatever their text coincides with.
+        self.assertNotIn(("ir_model_fields", "field_description"), self._kept(module_text))
+        self.assertNotIn(("ir_ui_view", "arch_db"), self._kept(module_text))
+        # A label written before the update was rewritten by it: module data again, skipped.
+        write_label(f"Notes of {NAME}", updated - timedelta(hours=1))
+        self.assertNotIn(("ir_model_fields", "field_description"), self._kept(person))
+        # Written after the update: the person's data, scanned.
+        write_label(f"Notes of {NAME}", updated + timedelta(hours=1))
+        self.assertIn(("ir_model_fields", "field_description"), self._kept(person))
+        write_label("Expected Revenue", updated - timedelta(hours=1))
+        # A view of the user's own (no xmlid): scanned, even dated before the update.
+        view = self.env["ir.ui.view"].create(
+            {
+                "name": "Our crm team",
+                "type": "qweb",
+                "key": "crm_gdpr.test_our_crm_team",
+                "arch": f"<t t-name='crm_gdpr.test_our_crm_team'><p>Ask {EMAIL}</p></t>",
+            }
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE ir_ui_view SET write_date = %s WHERE id = %s",
+            [updated - timedelta(days=2), view.id],
+        )
+        self.assertIn(("ir_ui_view", "arch_db"), self._kept(person))
