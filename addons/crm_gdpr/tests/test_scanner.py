@@ -173,8 +173,8 @@ class TestScanner(TransactionCase):
         theirs that coincides with an identifier is not the person's data, and the scan for the
         evidence skips those rows. A view or a record a user created or edited is scanned: what
         it holds is reported as kept (never rewritten, as every metadata table)."""
-        # Field labels and views of crm say "Expected Revenue" (module data only).
-        module_text = self.scanner._identifier_set(names=["Expected Revenue"])
+        # Field labels and views of crm say "Expected Closing" (module data only).
+        module_text = self.scanner._identifier_set(names=["Expected Closing"])
         self.env.cr.execute(
             SQL(
                 "SELECT count(*) FROM ir_ui_view WHERE arch_db::text ~* %s",
@@ -320,7 +320,7 @@ class TestScanner(TransactionCase):
         after the update is scanned, and a row a user wrote without the module (a view of their
         own) is scanned whatever the module's dates."""
         person = self.scanner._identifier_set(names=[NAME], emails=[EMAIL])
-        module_text = self.scanner._identifier_set(names=["Expected Revenue"])
+        module_text = self.scanner._identifier_set(names=["Expected Closing"])
         field = self.env["ir.model.fields"]._get("crm.lead", "expected_revenue")
         self.assertIn("crm", field.modules.split(", "))
         self.env.flush_all()
