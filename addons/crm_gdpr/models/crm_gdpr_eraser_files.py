@@ -52,12 +52,25 @@ class CrmGdprEraserFiles(models.AbstractModel):
         return self.env["ir.attachment"].sudo().browse(ids)
 
     @api.model
-    def _file_matches(self, attachment, patterns):
-        try:
-            text = (attachment.raw or b"").decode()
-        except UnicodeDecodeError:
-            return None
-        return text if any(pattern.search(text) for _kind, pattern in patterns) else None
+    def _file_texts(self, attachments, identifiers):
+        """[(attachment, text)] of the files of `attachments` that may name the person: their
+        text (UTF-8; other files are not read as text) passed through the scanner's prefilter.
+        The regular expressions, costly on every character they read, then run on these only:
+        whatever they match, the prefilter lets through."""
+        may_match = self.env["crm.gdpr.scanner"]._text_prefilter(identifiers)
+        texts = []
+        for attachment in attachments:
+            try:
+                text = (attachment.raw or b"").decode()
+            except UnicodeDecodeError:
+                continue
+            if may_match(text):
+                texts.append((attachment, text))
+        return texts
+
+    @api.model
+    def _file_matches(self, text, patterns):
+        return any(pattern.search(text) for _kind, pattern in patterns)
 
     @api.model
     def _erase_attachment_contents(self, identifiers, pseudonyms, held):
@@ -69,9 +82,8 @@ class CrmGdprEraserFiles(models.AbstractModel):
         text_files = self._text_attachments(held)
         rewritten = text_files.browse()
         if patterns:
-            for attachment in text_files:
-                text = self._file_matches(attachment, patterns)
-                if text is not None:
+            for attachment, text in self._file_texts(text_files, identifiers):
+                if self._file_matches(text, patterns):
                     attachment.raw = scanner._replace_in_text(text, patterns, pseudonyms).encode()
                     rewritten |= attachment
         others = self._indexed_attachments(identifiers, held) - text_files
@@ -90,5 +102,9 @@ class CrmGdprEraserFiles(models.AbstractModel):
             return 0
         text_files = self._text_attachments(held)
         to_read = text_files if rewritten is None else text_files & rewritten
-        hits = sum(1 for a in to_read if self._file_matches(a, patterns) is not None)
+        hits = sum(
+            1
+            for _attachment, text in self._file_texts(to_read, identifiers)
+            if self._file_matches(text, patterns)
+        )
         return hits + len(self._indexed_attachments(identifiers, held) - text_files)

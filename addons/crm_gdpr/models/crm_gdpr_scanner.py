@@ -44,8 +44,9 @@ MODULE_DATA_EXTRA = {
     # an architecture edited by a user is flagged, whatever the dates say
     "ir_ui_view": "arch_updated",
 }
-# Where reading the texts costs more than looking up the rows' xmlids (views: architectures of
-# kilobytes), the module's rows are left out first; elsewhere after the LIKE prefilter.
+# Where reading the texts costs more than listing the rows' xmlids (views: architectures of
+# kilobytes), the module's rows are listed once and left out first; elsewhere their xmlids are
+# looked up after the LIKE prefilter, for the rows it lets through.
 MODULE_DATA_FIRST = {"ir_ui_view", "ir_model_data"}
 # Columns of the accounting numbering and hash themselves: never rewritten, whatever the row.
 PROTECTED_COLUMNS = {
@@ -70,6 +71,8 @@ NAME_KINDS = ("name",)
 
 # Tables probed for the person in one query (EXISTS per table, joined with UNION ALL).
 PROBE_BATCH = 50
+# Probes of this many tables or more skip the empty ones first (one query reading their sizes).
+EMPTY_CHECK_MIN = 10
 
 MIN_PHONE_DIGITS = 6
 MIN_SURNAME_LENGTH = 4

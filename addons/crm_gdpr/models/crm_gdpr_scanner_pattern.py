@@ -6,6 +6,42 @@ from odoo import api, models
 
 from .crm_gdpr_scanner import _DIALECTS, LOOSE_KINDS
 
+# Text as the LIKE prefilter reads it, in Python: ASCII letters lowered, and the two characters
+# Python's case-insensitive expressions pair with an ASCII letter other than i (a wildcard of
+# the prefilter) that lowering leaves alone: the Kelvin sign (k) and the long s (s).
+PREFILTER_FOLD = {
+    **{code: code + 32 for code in range(ord("A"), ord("Z") + 1)},
+    0x212A: "k",
+    0x017F: "s",
+}
+
+# The separators the loose kinds' Python expressions allow between their characters
+# ([-\s./()], \s: the characters of str.isspace()), deleted.
+PREFILTER_SEPARATORS = dict.fromkeys(
+    map(
+        ord,
+        "-./()"
+        + "".join(
+            map(
+                chr,
+                [
+                    *range(0x09, 0x0E),
+                    *range(0x1C, 0x21),
+                    0x85,
+                    0xA0,
+                    0x1680,
+                    *range(0x2000, 0x200B),
+                    0x2028,
+                    0x2029,
+                    0x202F,
+                    0x205F,
+                    0x3000,
+                ],
+            )
+        ),
+    )
+)
+
 
 class CrmGdprScanner(models.AbstractModel):
     """The scanner's regular expressions (PostgreSQL and Python dialects) for the identifiers."""
@@ -90,6 +126,37 @@ class CrmGdprScanner(models.AbstractModel):
                     pattern = "".join(self._like_char(char) for char in value)
                 patterns.append(f"%{pattern}%")
         return sorted(set(patterns))
+
+    @api.model
+    def _text_prefilter(self, identifiers):
+        """A function telling whether a text (outside the database: a file) may hold one of the
+        identifiers: true wherever the expressions of _python_patterns match, and cheap (a few
+        passes of C code over the text). The prefilter of the LIKE patterns, written for Python:
+        on the text lowered for ASCII letters only, an exact kind's characters follow each other
+        (any one character where _like_char says so); a loose kind's too, on the text without
+        the separators its expression allows between them."""
+        exact, loose = [], []
+        for kind, values in identifiers.items():
+            for value in values:
+                chars = value
+                if kind == "phone" and value.startswith("+"):
+                    chars = phonenumbers.national_significant_number(phonenumbers.parse(value))
+                piece = "".join(
+                    "." if self._like_char(char) == "_" else re.escape(char.lower())
+                    for char in chars
+                )
+                (loose if kind in LOOSE_KINDS else exact).append(re.compile(piece, re.DOTALL))
+
+        def may_match(text):
+            text = text.translate(PREFILTER_FOLD)
+            if any(pattern.search(text) for pattern in exact):
+                return True
+            if loose:
+                text = text.translate(PREFILTER_SEPARATORS)
+                return any(pattern.search(text) for pattern in loose)
+            return False
+
+        return may_match
 
     @api.model
     def _like_char(self, char):

@@ -25,9 +25,12 @@ class CrmGdprScanner(models.AbstractModel):
         models_by_table = self._models_by_table()
         expressions = self._expressions(identifiers)
         candidates = []
-        for table, columns in self._text_columns().items():
-            if table in PROTECTED_TABLES or (tables is not None and table not in tables):
-                continue
+        selected = {
+            table: columns
+            for table, columns in self._text_columns().items()
+            if table not in PROTECTED_TABLES and (tables is None or table in tables)
+        }
+        for table, columns in self._with_rows(selected).items():
             scope = self._scope(table, rows)
             condition = self._row_condition(
                 table, columns, identifiers, protected, expressions=expressions

@@ -2,6 +2,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from .crm_gdpr_scanner import (
+    EMPTY_CHECK_MIN,
     IDENTITY_COLUMNS,
     KINDS,
     MODULE_DATA_EXTRA,
@@ -73,6 +74,23 @@ class CrmGdprScanner(models.AbstractModel):
         models_ = models_by_table.get(table) or []
         if not models_ or not all(model._log_access for model in models_):
             return None
+        if table in MODULE_DATA_FIRST:
+            # Read for every row: the module's rows listed once (a hashed subplan) rather than
+            # their xmlid looked up row by row.
+            return SQL(
+                """%s IN (SELECT r.id FROM %s AS r
+                            JOIN ir_model_data d ON d.res_id = r.id
+                            JOIN ir_module_module m ON m.name = d.module
+                           WHERE d.model = ANY(%s) AND NOT d.noupdate
+                             AND coalesce(r.write_date, '-infinity')
+                                 <= greatest(d.write_date, m.write_date)%s)""",
+                SQL.identifier(table, "id"),
+                SQL.identifier(table),
+                [model._name for model in models_],
+                SQL(" AND r.%s IS NOT TRUE", SQL.identifier(MODULE_DATA_EXTRA[table]))
+                if table in MODULE_DATA_EXTRA
+                else SQL(),
+            )
         condition = SQL(
             """EXISTS (SELECT 1 FROM ir_model_data d
                           JOIN ir_module_module m ON m.name = d.module
@@ -192,11 +210,15 @@ class CrmGdprScanner(models.AbstractModel):
         expressions = self._expressions(identifiers)
         models_by_table = self._models_by_table()
         candidates = []
-        for table, columns in self._text_columns().items():
-            if tables is not None and table not in tables:
-                continue
-            if kept is None and table in PROTECTED_TABLES:
-                continue  # never rewritten: nothing there is a hit, only what was kept
+        selected = {
+            table: columns
+            for table, columns in self._text_columns().items()
+            if (tables is None or table in tables)
+            # never rewritten: nothing there is a hit, only what was kept
+            and not (kept is None and table in PROTECTED_TABLES)
+            and (rows is None or rows.get(table))
+        }
+        for table, columns in self._with_rows(selected).items():
             scope = self._scope(table, rows)
             if scope is None:
                 continue
@@ -245,6 +267,32 @@ class CrmGdprScanner(models.AbstractModel):
         return found
 
     @api.model
+    def _with_rows(self, columns):
+        """`columns` ({table: columns}) without the empty tables, left out before their probes
+        are written (_empty_tables: one query, when they are many)."""
+        if len(columns) < EMPTY_CHECK_MIN:
+            return columns
+        empty = self._empty_tables(list(columns))
+        return {table: cols for table, cols in columns.items() if table not in empty}
+
+    @api.model
+    def _empty_tables(self, tables):
+        """The tables of `tables` that hold no row at all, committed or not: their file is
+        empty. PostgreSQL grows a table's file when it adds its first page, before the row
+        written there is committed, and shrinks it only when VACUUM truncates pages left empty:
+        an empty file is a table without any row. Reading the file's size costs a system call;
+        planning a probe of the table costs more than the probe itself (a few hundred tables of
+        a database are empty: modules installed and not used)."""
+        self._execute(
+            SQL(
+                "SELECT t FROM unnest(%s::text[]) AS t"
+                " WHERE pg_relation_size(quote_ident(t)::regclass) = 0",
+                list(tables),
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
+
+    @api.model
     def _scan_rows(self, identifiers):
         """{model: ids} of the records whose text columns hold one of the identifiers (tables
         of Odoo's metadata and the consent proof excepted)."""
@@ -253,10 +301,14 @@ class CrmGdprScanner(models.AbstractModel):
         self.env.flush_all()
         models_by_table = self._models_by_table()
         expressions = self._expressions(identifiers)
-        candidates = [
-            (table, columns, self._row_condition(table, columns, identifiers, None, expressions))
+        selected = {
+            table: columns
             for table, columns in self._text_columns().items()
             if models_by_table.get(table) and table not in PROTECTED_TABLES
+        }
+        candidates = [
+            (table, columns, self._row_condition(table, columns, identifiers, None, expressions))
+            for table, columns in self._with_rows(selected).items()
         ]
         tables = self._tables_with_rows(candidates)
         found = {}

@@ -1,7 +1,13 @@
+import re
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
+
+from odoo.addons.crm_gdpr.models.crm_gdpr_scanner import _DIALECTS
+from odoo.addons.crm_gdpr.models.crm_gdpr_scanner_pattern import PREFILTER_SEPARATORS
 
 PHONE = "+32 478 61 29 03"
 NAME = "Ana Vermeulen-Ruiz"
@@ -167,8 +173,8 @@ class TestScanner(TransactionCase):
         theirs that coincides with an identifier is not the person's data, and the scan for the
         evidence skips those rows. A view or a record a user created or edited is scanned: what
         it holds is reported as kept (never rewritten, as every metadata table)."""
-        # Field labels and views of crm say "Expected Revenue" (module data only).
-        module_text = self.scanner._identifier_set(names=["Expected Revenue"])
+        # Field labels and views of crm say "Expected Closing" (module data only).
+        module_text = self.scanner._identifier_set(names=["Expected Closing"])
         self.env.cr.execute(
             SQL(
                 "SELECT count(*) FROM ir_ui_view WHERE arch_db::text ~* %s",
@@ -230,3 +236,133 @@ class TestScanner(TransactionCase):
             [f'{{"en_US": "Notes of {NAME}"}}', field.id],
         )
         self.assertIn(("ir_model_fields", "field_description"), self._kept(person))
+
+    def test_the_file_prefilter_lets_every_match_through(self):
+        """Files are read in Python: the prefilter of their text lets through whatever the
+        expressions of _python_patterns match (case, separators, country codes, non-ASCII
+        letters, and the letters Python pairs with an ASCII one: the Kelvin sign, the long s),
+        and it stops texts naming nobody."""
+        identifiers = self.scanner._identifier_set(
+            emails=[EMAIL, "x%y@example.be"],
+            names=[NAME, "Łukasz Żółkiewski", "Işıl İnce", "Kasia Kos"],
+            phones=[PHONE, "12 34 56 78"],
+            ibans=["BE71 0961 2345 6769"],
+            vats=["BE0477472701"],
+            streets=["Rue de l'Étang 12"],
+            surnames=["Vermeulen"],
+        )
+        may_match = self.scanner._text_prefilter(identifiers)
+        # the separators it deletes are those the expressions allow between the characters
+        separator = re.compile(_DIALECTS["py"]["sep"])
+        self.assertEqual(
+            set(PREFILTER_SEPARATORS),
+            {code for code in range(0x110000) if separator.fullmatch(chr(code))},
+        )
+        patterns = self.scanner._python_patterns(identifiers)
+        matching = [
+            EMAIL.upper(),
+            f'{{"mail": "{EMAIL}"}}',
+            "x%y@example.be",
+            "ANA VERMEULEN-RUIZ",
+            "Łukasz Żółkiewski",
+            "ŁUKASZ ŻÓŁKIEWSKI",
+            "IŞIL İNCE",
+            "\u212aa\u017fia \u212ao\u017f",  # Kelvin sign and long s: "Kasia Kos" to Python
+            "+32478612903",
+            "0032 (0) 478/61.29.03",
+            "tel:0478612903.",
+            "call\t0478\n61 29 03",
+            "12-34-56-78",
+            "iban be71-0961-2345-6769",
+            "BE 0477.472.701",
+            "0477 472 701",
+            "rue de l'étang 12",
+            "vermeulen",
+        ]
+        for text in matching:
+            self.assertTrue(
+                any(pattern.search(text) for _kind, pattern in patterns), f"{text!r} matches"
+            )
+            self.assertTrue(may_match(f"before {text} after"), f"the prefilter stops {text!r}")
+        # digits of the number in order, but not as the expression writes them
+        stopped = ["Ana Vermeule", "xzy@example.be", "+32 478 61 29", "4786 x 12903"]
+        stopped.append("0478 6 x 1 2 9 0 3, " + "nobody here " * 1000)
+        for text in stopped:
+            self.assertFalse(any(pattern.search(text) for _kind, pattern in patterns), text)
+            self.assertFalse(may_match(text), text)
+
+    def test_empty_tables_are_left_out_and_the_first_row_counts(self):
+        """The probes leave out tables without any row (an empty file): a row inserted in the
+        transaction, not committed, makes the table scanned."""
+        self.env.cr.execute("CREATE TABLE crm_gdpr_test_notes (id serial PRIMARY KEY, note text)")
+        self.assertEqual(
+            self.scanner._empty_tables(["crm_gdpr_test_notes", "res_partner"]),
+            {"crm_gdpr_test_notes"},
+        )
+        person = self.scanner._identifier_set(emails=[EMAIL])
+        tables = {table for table, _column, _rows in self.scanner._scan(person)}
+        self.assertNotIn("crm_gdpr_test_notes", tables)
+        self.env.cr.execute(
+            "INSERT INTO crm_gdpr_test_notes (note) VALUES (%s)", [f"Write to {EMAIL}"]
+        )
+        self.assertFalse(self.scanner._empty_tables(["crm_gdpr_test_notes"]))
+        hits = self.scanner._scan(person)
+        self.assertIn(("crm_gdpr_test_notes", "note", 1), hits)
+        self.assertIn(
+            "crm_gdpr_test_notes",
+            {t for t, _n in self.scanner._replace(person, {"email": "erased@erased.invalid"})},
+        )
+        self.assertNotIn("crm_gdpr_test_notes", {t for t, _c, _n in self.scanner._scan(person)})
+
+    def test_module_metadata_after_an_update_of_the_module(self):
+        """An update of a module rewrites its rows and marks the module after them (its
+        write_date later than its rows' and xmlids'): its rows stay skipped, a row a user wrote
+        after the update is scanned, and a row a user wrote without the module (a view of their
+        own) is scanned whatever the module's dates."""
+        person = self.scanner._identifier_set(names=[NAME], emails=[EMAIL])
+        module_text = self.scanner._identifier_set(names=["Expected Closing"])
+        field = self.env["ir.model.fields"]._get("crm.lead", "expected_revenue")
+        self.assertIn("crm", field.modules.split(", "))
+        self.env.flush_all()
+        # crm updated tomorrow, after every row and xmlid of its own
+        self.env.cr.execute(
+            "UPDATE ir_module_module SET write_date = (now() AT TIME ZONE 'UTC') + interval '1 day'"
+            " WHERE name = 'crm' RETURNING write_date"
+        )
+        updated = self.env.cr.fetchone()[0]
+        self.env.cr.execute(
+            "SELECT max(write_date) < %s FROM ir_model_data WHERE module = 'crm'", [updated]
+        )
+        self.assertTrue(self.env.cr.fetchone()[0])
+
+        def write_label(label, write_date):
+            self.env.cr.execute(
+                "UPDATE ir_model_fields SET field_description = %s, write_date = %s WHERE id = %s",
+                [f'{{"en_US": "{label}"}}', write_date, field.id],
+            )
+
+        # The module's rows: skipped, whatever their text coincides with.
+        self.assertNotIn(("ir_model_fields", "field_description"), self._kept(module_text))
+        self.assertNotIn(("ir_ui_view", "arch_db"), self._kept(module_text))
+        # A label written before the update was rewritten by it: module data again, skipped.
+        write_label(f"Notes of {NAME}", updated - timedelta(hours=1))
+        self.assertNotIn(("ir_model_fields", "field_description"), self._kept(person))
+        # Written after the update: the person's data, scanned.
+        write_label(f"Notes of {NAME}", updated + timedelta(hours=1))
+        self.assertIn(("ir_model_fields", "field_description"), self._kept(person))
+        write_label("Expected Revenue", updated - timedelta(hours=1))
+        # A view of the user's own (no xmlid): scanned, even dated before the update.
+        view = self.env["ir.ui.view"].create(
+            {
+                "name": "Our crm team",
+                "type": "qweb",
+                "key": "crm_gdpr.test_our_crm_team",
+                "arch": f"<t t-name='crm_gdpr.test_our_crm_team'><p>Ask {EMAIL}</p></t>",
+            }
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE ir_ui_view SET write_date = %s WHERE id = %s",
+            [updated - timedelta(days=2), view.id],
+        )
+        self.assertIn(("ir_ui_view", "arch_db"), self._kept(person))
