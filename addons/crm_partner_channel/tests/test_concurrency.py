@@ -349,8 +349,9 @@ class TestCapacityRaceWrites(CapacityRaceFixtures, TransactionCase):
         return ids
 
     def _remove_fixtures(self, env, ids):
-        super()._remove_fixtures(env, ids)
+        result = super()._remove_fixtures(env, ids)
         env["res.partner"].browse(ids["other"]).exists().unlink()
+        return result
 
     def _race(self, prepare, write):
         """`prepare` and `write` get a committed superuser env and the fixtures' ids; the
