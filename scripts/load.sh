@@ -131,6 +131,14 @@ http {
         server 127.0.0.1:$((LOAD_PORT + 11)) max_fails=0;
         server 127.0.0.1:$((LOAD_PORT + 12)) max_fails=0;
     }
+    # Asset bundles (/web/assets/<id>/<hash>/<name>) never change behind a URL: the proxy keeps
+    # them. A worker printing a PDF waits for wkhtmltopdf, which fetches the report's
+    # stylesheets from report.url (this proxy); served by Odoo, each fetch needs another free
+    # worker, and with every worker printing at once none is left: they all wait until
+    # limit_time_real kills them (make load's 502s on signatures). Served from here, printing
+    # never waits for another worker.
+    proxy_cache_path $RUN/nginx/cache levels=1:2 keys_zone=odoo_assets:10m max_size=256m
+                     inactive=1d use_temp_path=off;
     map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
     server {
         listen 127.0.0.1:$LOAD_PORT;
@@ -147,6 +155,29 @@ http {
             proxy_pass http://odoochat;
             proxy_set_header Upgrade \$http_upgrade;
             proxy_set_header Connection \$connection_upgrade;
+        }
+        location /web/assets/ {
+            proxy_pass http://odoo;
+            proxy_cache odoo_assets;
+            proxy_cache_valid 200 1d;
+            # the first miss goes to Odoo, the others wait for it instead of taking workers
+            proxy_cache_lock on;
+            proxy_cache_lock_timeout 120s;
+            # public files: a session cookie Odoo may attach is neither kept nor passed on
+            proxy_ignore_headers Set-Cookie;
+            proxy_hide_header Set-Cookie;
+            add_header X-Cache-Status \$upstream_cache_status;
+        }
+        # addons' static files (the report's fonts, which wkhtmltopdf fetches too): the same
+        location ~ ^/[^/]+/static/ {
+            proxy_pass http://odoo;
+            proxy_cache odoo_assets;
+            proxy_cache_valid 200 1h;
+            proxy_cache_lock on;
+            proxy_cache_lock_timeout 120s;
+            proxy_ignore_headers Set-Cookie;
+            proxy_hide_header Set-Cookie;
+            add_header X-Cache-Status \$upstream_cache_status;
         }
         location / { proxy_pass http://odoo; }
         gzip on;
@@ -170,11 +201,17 @@ for n in 1 2; do
         answers "$url" || die "server $n does not answer $url; see $RUN/odoo-$n.log"
     done
 done
-# warm both servers' workers up (assets, registry) through the proxy, not measured
+# warm both servers' workers up (assets, registry) through the proxy, not measured; print the
+# stock quotation once, so that the proxy holds what wkhtmltopdf fetches (stylesheets, fonts)
+# before the first customers sign at once (a cold miss is one more request on a busy worker)
 for _ in 1 2 3 4 5 6; do
     "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=120)' \
         "http://127.0.0.1:$LOAD_PORT/web/login" >/dev/null 2>&1 || true
 done
+stock_pdf=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["stock_quote"]["url"])' \
+    "$RUN/fixtures.json")
+"$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=120)' \
+    "http://127.0.0.1:$LOAD_PORT$stock_pdf&report_type=pdf" >/dev/null 2>&1 || true
 
 say "Locust: $LOAD_USERS users (spawn $LOAD_SPAWN_RATE/s) for $LOAD_RUN_TIME on http://127.0.0.1:$LOAD_PORT"
 locust_status=0

@@ -8,6 +8,8 @@ from odoo.addons.payment import utils as payment_utils
 from odoo.addons.sale.controllers.portal import CustomerPortal
 from odoo.addons.sale.controllers.portal import PaymentPortal as SalePaymentPortal
 
+from ..models.ir_actions_report import ReportReuse
+
 
 class CpqQuoteUnderReview(AccessError):
     """The customer asked for a quotation that is being reviewed (see sale_order_portal)."""
@@ -135,11 +137,15 @@ class CpqCustomerPortal(CustomerPortal):
         except (TypeError, binascii.Error):
             request.env.cr.rollback()
             return {"error": _("Invalid signature data.")}
+        # the confirmed order is printed once, for the confirmation email, and that PDF is the
+        # one attached to the "signed" message (stock prints it twice, in the same request)
+        reuse = ReportReuse()
         if not order_sudo._has_to_be_paid():
-            order_sudo._validate_order()
+            order_sudo.with_context(cpq_report_reuse=reuse)._validate_order()
         pdf = (
             request.env["ir.actions.report"]
             .sudo()
+            .with_context(cpq_report_reuse=reuse)
             ._render_qweb_pdf("sale.action_report_saleorder", [order_sudo.id])[0]
         )
         order_sudo.message_post(

@@ -1,6 +1,17 @@
 from odoo import models
 
 
+class ReportReuse:
+    """PDFs rendered once within one piece of work, for the renderings of it that would print
+    the same document again (see IrActionsReport._render_qweb_pdf). Only Python code creates
+    one and puts it in a context: a context sent by an RPC call (JSON) cannot hold it."""
+
+    __slots__ = ("pdfs",)
+
+    def __init__(self):
+        self.pdfs = {}
+
+
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
@@ -11,3 +22,26 @@ class IrActionsReport(models.Model):
         if report.model == "sale.order" and docids:
             self.env["sale.order"].browse(docids).exists()._cpq_check_printable()
         return super()._get_rendering_context(report, docids, data)
+
+    def _render_qweb_pdf(self, report_ref, res_ids=None, data=None):
+        """Under a ``cpq_report_reuse`` context (a ReportReuse), a report already rendered for
+        the same records, language and company is not rendered again: the customer's acceptance
+        prints the confirmed order for its confirmation email, then again for the "signed"
+        message (stock's steps, see CpqCustomerPortal._cpq_accept), the same document twice,
+        each time wkhtmltopdf's seconds of a server worker. The user is not part of the key:
+        stock prints the email's as OdooBot and the message's as the visitor (both as
+        superuser), which changes nothing but the time zone of the order's date (OdooBot's, or
+        the visitor's); the message now carries the PDF the customer was emailed."""
+        reuse = self.env.context.get("cpq_report_reuse")
+        if not isinstance(reuse, ReportReuse) or data or not res_ids:
+            return super()._render_qweb_pdf(report_ref, res_ids=res_ids, data=data)
+        report = self._get_report(report_ref)
+        key = (
+            report.id,
+            tuple(res_ids) if isinstance(res_ids, list | tuple) else (res_ids,),
+            self.env.lang,
+            self.env.company.id,
+        )
+        if key not in reuse.pdfs:
+            reuse.pdfs[key] = super()._render_qweb_pdf(report_ref, res_ids=res_ids, data=data)
+        return reuse.pdfs[key]

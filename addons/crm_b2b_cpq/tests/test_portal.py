@@ -1,4 +1,5 @@
 import re
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError
 from odoo.fields import Command
@@ -92,6 +93,44 @@ class TestPortal(CpqCommon, HttpCase):
         self.assertEqual(
             len(quote.message_ids.filtered(lambda message: "Order signed by" in message.body)), 1
         )
+
+    def test_signature_prints_the_order_once(self):
+        """Stock's acceptance prints the confirmed order twice in the request (for the
+        confirmation email, then for the "signed" message); the route's prints it once and
+        attaches the same PDF to both."""
+        quote = self._sent_quote()
+        Report = self.registry["ir.actions.report"]
+        render = Report._render_qweb_html
+        printed = []
+
+        def counted(report_model, report_ref, docids, data=None):
+            if report_model._get_report(report_ref).report_name == "sale.report_saleorder":
+                printed.append(list(docids))
+            return render(report_model, report_ref, docids, data=data)
+
+        with patch.object(Report, "_render_qweb_html", counted):
+            result = self._accept(quote)
+        self.assertIn("message=sign_ok", result["redirect_url"])
+        self.assertEqual(quote.state, "sale")
+        self.assertEqual(printed, [quote.ids])
+        signed = quote.message_ids.filtered(lambda message: "Order signed by" in message.body)
+        confirmation = quote.message_ids.filtered(
+            lambda message: message != signed and message.attachment_ids
+        )
+        self.assertEqual(len(confirmation), 1, "the confirmation email, with the order")
+        self.assertEqual(confirmation.attachment_ids.raw, signed.attachment_ids.raw)
+        self.assertTrue(signed.attachment_ids.raw)
+
+    def test_report_reuse_needs_the_object(self):
+        """The reuse is switched on by an object only code can make: the context key sent by an
+        RPC call (any JSON value) prints anew."""
+        quote = self._sent_quote()
+        Report = self.env["ir.actions.report"].with_context(cpq_report_reuse={})
+        first = Report._render_qweb_pdf("sale.action_report_saleorder", quote.ids)[0]
+        quote.note = "<p>Changed after the first print</p>"
+        second = Report._render_qweb_pdf("sale.action_report_saleorder", quote.ids)[0]
+        self.assertNotIn(b"Changed after the first print", first)
+        self.assertIn(b"Changed after the first print", second)
 
     # -- Versions on the portal ----------------------------------------------------------------
 

@@ -98,6 +98,17 @@ class ChannelPortal(WebsiteAccount):
             error=request.env._("This offer is no longer open.")
         )
 
+    def _channel_offer_lost(self, lead):
+        """When a partner manager (who may still read the lead) answers an offer a colleague
+        accepted meanwhile, the model refuses it as any change at that step; the partner lost a
+        race, and is told so, as a salesperson is by _channel_offer_or_gone. None otherwise."""
+        request.env.cr.rollback()
+        if lead.sudo().channel_state == "offered" or not request.env[
+            "crm.lead"
+        ]._channel_offer_was_ours(lead.ids):
+            return None
+        return self._channel_render_offers(error=request.env._("This offer is no longer open."))
+
     def _channel_render_offers(self, error=None):
         offers = request.env["crm.lead"].search(
             self.get_domain_my_lead(request.env.user), order="id desc", limit=200
@@ -124,7 +135,10 @@ class ChannelPortal(WebsiteAccount):
         try:
             lead.action_channel_accept()
         except AccessError:
-            raise
+            lost = self._channel_offer_lost(lead)
+            if not lost:
+                raise
+            return lost
         except UserError as error:
             request.env.cr.rollback()
             return self._channel_render_offer(lead, error=error.args[0])
@@ -140,7 +154,10 @@ class ChannelPortal(WebsiteAccount):
         try:
             lead.action_channel_decline(reason_id, comment)
         except AccessError:
-            raise
+            lost = self._channel_offer_lost(lead)
+            if not lost:
+                raise
+            return lost
         except UserError as error:
             request.env.cr.rollback()
             return self._channel_render_offer(lead, error=error.args[0])

@@ -829,7 +829,11 @@ class CrmChannelRegistration(models.Model):
         """The opportunity of an approved registration: the existing one the vendor linked, now
         the partner's, or a new one from the registered data."""
         self.ensure_one()
-        Lead = self.env["crm.lead"].with_context(channel_routing=True, mail_create_nolog=True)
+        # as superuser (the reviewer's access is checked): the lead is given to the partner with
+        # its channel state, not offered (see crm.lead._channel_assigns_itself)
+        Lead = (
+            self.env["crm.lead"].sudo().with_context(channel_routing=True, mail_create_nolog=True)
+        )
         values = {
             "partner_assigned_id": self.partner_id.id,
             "channel_user_id": self.user_id.id,
@@ -875,7 +879,7 @@ class CrmChannelRegistration(models.Model):
             )
         if self.user_id:
             lead.sudo().message_subscribe(partner_ids=self.user_id.partner_id.ids)
-        return lead
+        return self.env["crm.lead"].browse(lead.id)
 
     def action_reject(self):
         self._channel_check_reviewer()

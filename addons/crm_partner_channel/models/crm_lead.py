@@ -300,6 +300,32 @@ class CrmLead(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A lead created with a partner already assigned (import, RPC, a ``default_*`` context
+        key, an ir.default, a copy) is offered to it like a lead assigned by hand afterwards (see
+        write): whatever the path, a reseller gets a lead through an offer with its deadline."""
+        leads = super().create(vals_list)
+        if not self._channel_assigns_itself():
+            leads._channel_offer_assigned()
+        return leads
+
+    def _channel_assigns_itself(self):
+        """Whether the caller is the channel's own code, which sets the partner, the offer and
+        the channel state together (routing, manual offers, registrations). Only trusted code
+        runs as superuser: a ``channel_routing`` key in the context of an RPC call (which never
+        runs as superuser) does not skip the offer."""
+        return bool(self.env.context.get("channel_routing")) and self.env.su
+
+    def _channel_offer_assigned(self):
+        """Offer each lead of ``self`` to its assigned partner, as a manual assignment."""
+        by_partner = {}
+        for lead in self.sudo().filtered("partner_assigned_id"):
+            by_partner.setdefault(lead.partner_assigned_id, self.browse())
+            by_partner[lead.partner_assigned_id] |= self.browse(lead.id)
+        for partner, leads in by_partner.items():
+            leads._channel_offer_manually(partner)
+
     def write(self, vals):
         if self._channel_is_portal_env():
             # a partner's change, always tracked whatever the context says; written with a
@@ -314,7 +340,7 @@ class CrmLead(models.Model):
             leads._channel_flush_as_sudo()
             return True
         reassigned = self.browse()
-        if vals.get("partner_assigned_id") and not self.env.context.get("channel_routing"):
+        if vals.get("partner_assigned_id") and not self._channel_assigns_itself():
             reassigned = self.filtered(
                 lambda lead: lead.partner_assigned_id.id != vals["partner_assigned_id"]
             )

@@ -2,6 +2,7 @@ from . import test_security
 from . import test_routing
 from . import test_offers
 from . import test_concurrency
+from . import test_assignment_paths
 from . import test_registration
 from . import test_portal
 from . import test_scorecard

@@ -20,9 +20,14 @@ class TestAcceptRace(TransactionCase):
     ROUNDS = 3
 
     def _committed(self, func):
-        # a cursor used as a context manager commits when the block ends without error
+        # a cursor used as a context manager commits when the block ends without error; the
+        # environment is flushed first: a commit flushes only the environments still alive, and
+        # one that nothing references any more would lose its pending writes
         with self.registry.cursor() as cr:
-            return func(api.Environment(cr, SUPERUSER_ID, {}))
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            result = func(env)
+            env.flush_all()
+            return result
 
     def _create_fixtures(self, env):
         grade = env["res.partner.grade"].create(
@@ -115,19 +120,17 @@ class TestAcceptRace(TransactionCase):
             self._committed(lambda env: self._remove_fixtures(env, ids))
 
 
-@tagged("post_install", "-at_install")
-class TestCapacityRace(TransactionCase):
-    """Two routings, each in its own transaction on committed data, choose at the same moment
-    the one partner that has room for one more offer (capacity 1): it receives exactly one.
-
-    The race is forced, not hoped for: a third transaction holds the partner's row while both
-    routings run, so that each has read the partner's open offers (none) and chosen it before
-    either commits; the test waits until PostgreSQL shows both waiting, then lets them go. The
-    fixtures are committed through their own cursor and removed at the end."""
+class CapacityRaceFixtures:
+    """A partner with room for one open offer (capacity 1) that only our routing rules pick,
+    and two queued leads, committed through their own cursor (the transactions of a race cannot
+    see the test's) and removed at the end."""
 
     def _committed(self, func):
         with self.registry.cursor() as cr:
-            return func(api.Environment(cr, SUPERUSER_ID, {}))
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            result = func(env)
+            env.flush_all()  # see TestAcceptRace._committed
+            return result
 
     def _create_fixtures(self, env):
         company = env.company
@@ -171,6 +174,21 @@ class TestCapacityRace(TransactionCase):
         env["res.partner.grade"].browse(ids["grade"]).exists().unlink()
         env["crm.channel.routing.rule"].browse(ids["rules"]).exists().write({"active": True})
         env["res.company"].browse(ids["company"]).channel_fallback_partner_id = ids["fallback"]
+
+    def _offers(self, env, ids):
+        return env["crm.channel.offer"].search(
+            [("partner_id", "=", ids["partner"]), ("state", "=", "offered")]
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestCapacityRace(CapacityRaceFixtures, TransactionCase):
+    """Two routings, each in its own transaction on committed data, choose at the same moment
+    the one partner that has room for one more offer (capacity 1): it receives exactly one.
+
+    The race is forced, not hoped for: a third transaction holds the partner's row while both
+    routings run, so that each has read the partner's open offers (none) and chosen it before
+    either commits; the test waits until PostgreSQL shows both waiting, then lets them go."""
 
     def _route(self, uid, lead_id, partner_id, how, started, outcomes):
         try:
@@ -241,11 +259,6 @@ class TestCapacityRace(TransactionCase):
             self._committed(lambda env: self._remove_fixtures(env, ids))
             raise
 
-    def _offers(self, env, ids):
-        return env["crm.channel.offer"].search(
-            [("partner_id", "=", ids["partner"]), ("state", "=", "offered")]
-        )
-
     @mute_logger("odoo.service.model", "odoo.addons.crm_partner_channel.models.crm_lead")
     def test_requests_offer_once(self):
         """Two vendors route a lead each (action_channel_route, retried as Odoo retries a
@@ -306,3 +319,90 @@ class TestCapacityRace(TransactionCase):
             self._committed(next_run)
         finally:
             self._committed(lambda env: self._remove_fixtures(env, ids))
+
+
+@tagged("post_install", "-at_install")
+class TestCapacityRaceWrites(CapacityRaceFixtures, TransactionCase):
+    """An offer reopened, or an open offer moved to another partner, by a plain write (RPC,
+    import) while a routing chooses that partner from an older count: the routing must not
+    offer it one more lead than its capacity (crm.channel.offer.write locks the partner as
+    create does).
+
+    The order is forced: the routing's transaction reads the partner's open offers (none) first,
+    then the write commits in another transaction, then the routing runs (as a request, retried
+    by Odoo on a serialization failure). Without the lock in write, the routing offers its lead
+    to the full partner from its snapshot, and the partner ends with two open offers."""
+
+    def _create_fixtures(self, env):
+        ids = super()._create_fixtures(env)
+        other = env["res.partner"].create({"name": "Capacity Race Other", "is_company": True})
+        lead = env["crm.lead"].browse(ids["leads"][1])
+        offer = env["crm.channel.offer"].create(
+            {
+                "lead_id": lead.id,
+                "partner_id": ids["partner"],
+                "state": "declined",
+                "date_deadline": "2030-01-01 00:00:00",
+            }
+        )
+        ids.update(other=other.id, offer=offer.id)
+        return ids
+
+    def _remove_fixtures(self, env, ids):
+        result = super()._remove_fixtures(env, ids)
+        env["res.partner"].browse(ids["other"]).exists().unlink()
+        return result
+
+    def _race(self, prepare, write):
+        """`prepare` and `write` get a committed superuser env and the fixtures' ids; the
+        routing of the first lead runs between the write's commit and its own first read."""
+        ids = self._committed(self._create_fixtures)
+        try:
+            self._committed(lambda env: prepare(env, ids))
+            uid = self.env.ref("base.user_admin").id
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    "SELECT count(*) FROM crm_channel_offer"
+                    " WHERE partner_id = %s AND state = 'offered'",
+                    (ids["partner"],),
+                )
+                self.assertEqual(cr.fetchone()[0], 0)
+                # another transaction writes and commits after this one's snapshot
+                self._committed(lambda env: write(env, ids))
+                env = api.Environment(cr, uid, {})
+                lead = env["crm.lead"].browse(ids["leads"][0])
+                retrying(partial(lead.action_channel_route), env)
+
+            def check(env):
+                offers = self._offers(env, ids)
+                self.assertEqual(offers.ids, [ids["offer"]], "the partner holds one open offer")
+                routed = env["crm.lead"].browse(ids["leads"][0])
+                self.assertEqual(routed.channel_state, "no_partner")
+                self.assertFalse(routed.channel_offer_ids)
+
+            self._committed(check)
+        finally:
+            self._committed(lambda env: self._remove_fixtures(env, ids))
+
+    @mute_logger("odoo.service.model", "odoo.addons.crm_partner_channel.models.crm_lead")
+    def test_offer_reopened_by_write(self):
+        """A declined offer written back to "offered" (RPC, import) counts for its partner."""
+
+        def reopen(env, ids):
+            env["crm.channel.offer"].browse(ids["offer"]).write({"state": "offered"})
+
+        self._race(lambda env, ids: None, reopen)
+
+    @mute_logger("odoo.service.model", "odoo.addons.crm_partner_channel.models.crm_lead")
+    def test_offer_moved_by_write(self):
+        """An open offer of another partner written to this partner counts for it."""
+
+        def open_elsewhere(env, ids):
+            env["crm.channel.offer"].browse(ids["offer"]).write(
+                {"state": "offered", "partner_id": ids["other"]}
+            )
+
+        def move(env, ids):
+            env["crm.channel.offer"].browse(ids["offer"]).write({"partner_id": ids["partner"]})
+
+        self._race(open_elsewhere, move)

@@ -105,6 +105,26 @@ class TestPortalFormsBadInput(ChannelCase, HttpCase):
         self.assertEqual(self.lead_offered.channel_user_id, self.user_a_sales)
 
     @mute_logger("odoo.http", "odoo.models", "odoo.addons.base.models.ir_rule")
+    def test_losing_the_race_against_a_colleague_as_manager_says_no_longer_open(self):
+        """A partner manager still reads the deal its colleague took: the refusal of its late
+        answer is the same message, not a 403 (make load's resellers met it)."""
+        self.authenticate("a_manager", "a_manager")
+        self.lead_offered.with_user(self.user_a_sales).action_channel_accept()
+        # the acceptance's tracking message is posted when its transaction commits
+        self.env.cr.precommit.run()
+        before = self.snapshot(self.lead_offered)
+        for url, data in (
+            (f"/my/lead/{self.lead_offered.id}/accept", {}),
+            (f"/my/lead/{self.lead_offered.id}/decline", {"reason_id": self.reason.id}),
+        ):
+            with self.subTest(url=url):
+                response = self.post(url, **data)
+                self.assertEqual(response.status_code, 200)
+                self.assertMessage(response, "This offer is no longer open.")
+        self.assertEqual(self.snapshot(self.lead_offered), before)
+        self.assertEqual(self.lead_offered.channel_user_id, self.user_a_sales)
+
+    @mute_logger("odoo.http", "odoo.models", "odoo.addons.base.models.ir_rule")
     def test_another_partner_still_gets_no_page(self):
         self.authenticate("b_manager", "b_manager")
         response = self.post(f"/my/lead/{self.lead_offered.id}/accept")
