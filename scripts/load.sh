@@ -132,11 +132,14 @@ http {
         server 127.0.0.1:$((LOAD_PORT + 12)) max_fails=0;
     }
     # Asset bundles (/web/assets/<id>/<hash>/<name>) never change behind a URL: the proxy keeps
-    # them. A worker printing a PDF waits for wkhtmltopdf, which fetches the report's
-    # stylesheets from report.url (this proxy); served by Odoo, each fetch needs another free
-    # worker, and with every worker printing at once none is left: they all wait until
-    # limit_time_real kills them (make load's 502s on signatures). Served from here, printing
-    # never waits for another worker.
+    # them, and fetches a missing one from the servers' gevent workers, never from the prefork
+    # workers. A worker printing a PDF waits for wkhtmltopdf, which fetches the report's
+    # stylesheets and fonts from report.url (this proxy). Sent to the prefork workers, a fetch
+    # the cache misses (a bundle variant not printed yet, a bundle rebuilt after a cache
+    # invalidation) waits in the listen queue of a server whose workers are all printing, each
+    # waiting for that same fetch, until limit_time_real kills them (make load's 502s on
+    # signatures). The gevent worker serves the whole application, one greenlet per request,
+    # and never prints: a print never waits for a print.
     proxy_cache_path $RUN/nginx/cache levels=1:2 keys_zone=odoo_assets:10m max_size=256m
                      inactive=1d use_temp_path=off;
     map \$http_upgrade \$connection_upgrade { default upgrade; '' close; }
@@ -157,7 +160,7 @@ http {
             proxy_set_header Connection \$connection_upgrade;
         }
         location /web/assets/ {
-            proxy_pass http://odoo;
+            proxy_pass http://odoochat;
             proxy_cache odoo_assets;
             proxy_cache_valid 200 1d;
             # the first miss goes to Odoo, the others wait for it instead of taking workers
@@ -170,7 +173,7 @@ http {
         }
         # addons' static files (the report's fonts, which wkhtmltopdf fetches too): the same
         location ~ ^/[^/]+/static/ {
-            proxy_pass http://odoo;
+            proxy_pass http://odoochat;
             proxy_cache odoo_assets;
             proxy_cache_valid 200 1h;
             proxy_cache_lock on;

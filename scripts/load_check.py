@@ -266,6 +266,13 @@ def check_logs(run, checks):
                 # the servers that answered (two when nginx passed a request on to the other)
                 for server in UPSTREAM.findall(match.group(2)):
                     upstreams[server] += 1
+    # the checks above and below mean nothing if the journeys never reached the servers (nginx
+    # or a server that did not start: Locust's failures say so too, but not why)
+    checks.check(
+        statuses.get("2xx") and len(upstreams) >= 2,
+        "HTTP: both servers answered through nginx",
+        f"{dict(statuses)}; by server {dict(upstreams)}",
+    )
     checks.check(
         not statuses.get("5xx"),
         "HTTP: no 5xx (nginx's log)",

@@ -151,11 +151,15 @@ class Reseller(Portal):
 
     @task(3)
     def accept_offer(self):
-        self.client.get("/my/leads", name="offers page")
+        offers = self.client.get("/my/leads", name="offers page")
         lead_id = hot("offers", FIXTURES["offer_lead_ids"], lambda lead_id: lead_id)
         if not lead_id:
             return
-        page = self.client.get(f"/my/lead/{lead_id}", name="offer page")
+        # the offer's link in the list, as a person clicks it; an offer no longer listed (taken
+        # meanwhile) is opened by its address in the offer's email
+        link = re.search(r'href="(/my/lead/[^"?]*-%d)"' % lead_id, offers.text or "")
+        url = link.group(1) if link else f"/my/lead/{lead_id}"
+        page = self.client.get(url, name="offer page")
         if 'action="/my/lead/%s/accept"' % lead_id not in (page.text or ""):
             # taken meanwhile: the page shows the deal, or the offers, without the button
             record("offer_refused")

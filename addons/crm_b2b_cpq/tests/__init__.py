@@ -6,6 +6,7 @@ from . import test_expiry
 from . import test_committee
 from . import test_portal
 from . import test_report
+from . import test_report_fetches
 from . import test_schema
 from . import test_approval_paths
 from . import test_approval_property

@@ -83,8 +83,13 @@ class ChannelPortal(WebsiteAccount):
     def portal_my_lead(self, lead, **kw):
         lead = self._channel_lead(lead.id)
         if lead.channel_state not in ("offered", False) and lead.type == "opportunity":
-            return request.redirect(f"/my/opportunity/{lead.id}")
+            return request.redirect(self._channel_deal_url(lead))
         return self._channel_render_offer(lead)
+
+    def _channel_deal_url(self, lead):
+        """The deal's page at its canonical address (/my/opportunity/<name>-<id>): the address
+        with the bare id answers a redirect to it, one more round trip for nothing."""
+        return f"/my/opportunity/{request.env['ir.http']._slug(lead)}"
 
     def _channel_offer_or_gone(self, lead_id):
         """The offer to answer, or, when the partner lost a race (the vendor withdrew it, it
@@ -142,7 +147,7 @@ class ChannelPortal(WebsiteAccount):
         except UserError as error:
             request.env.cr.rollback()
             return self._channel_render_offer(lead, error=error.args[0])
-        return request.redirect(f"/my/opportunity/{lead.id}")
+        return request.redirect(self._channel_deal_url(lead))
 
     @http.route(
         "/my/lead/<int:lead_id>/decline", type="http", auth="user", methods=["POST"], website=True
@@ -234,7 +239,7 @@ class ChannelPortal(WebsiteAccount):
         except UserError as error:
             request.env.cr.rollback()
             return self._channel_render_deal(lead, error=error.args[0])
-        return request.redirect(f"/my/opportunity/{lead.id}")
+        return request.redirect(self._channel_deal_url(lead))
 
     @http.route(
         "/my/opportunity/<int:lead_id>/stage",

@@ -1,4 +1,6 @@
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from odoo import fields, http
 from odoo.tests import HttpCase, tagged
@@ -186,6 +188,28 @@ class TestPortalRoutes(ChannelCase, HttpCase):
         self.assertEqual("Jane Customer" in response.text, shareable)
         self.assertNotIn("budget approved", response.text)
         self.assertNotIn("Strategic account", response.text)
+
+    def test_links_and_redirects_reach_the_page_in_one_request(self):
+        """The offers list links each offer, and accepting it redirects to the deal, at the
+        pages' canonical addresses: none answers another redirect (website's answer to an
+        address with the bare id), a round trip each for nothing."""
+        self.authenticate("a_sales", "a_sales")
+        offers = self.url_open("/my/leads").text
+        href = re.search(r'href="(/my/lead/[^"]*-%d)"' % self.lead_offered.id, offers)
+        self.assertTrue(href, "the offers list does not link the offer at its canonical address")
+        response = self.url_open(href.group(1), allow_redirects=False)
+        self.assertEqual(response.status_code, 200)
+        response = self.url_open(
+            f"/my/lead/{self.lead_offered.id}/accept",
+            data={"csrf_token": http.Request.csrf_token(self)},
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 303)
+        deal = response.headers["Location"]
+        self.assertRegex(deal, r"/my/opportunity/[^/]+-%d$" % self.lead_offered.id)
+        self.assertEqual(self.url_open(deal, allow_redirects=False).status_code, 200)
+        deals = self.url_open("/my/opportunities").text
+        self.assertIn(f'href="{urlsplit(deal).path}"', deals)
 
     def test_decline_from_the_page(self):
         self.authenticate("a_manager", "a_manager")
