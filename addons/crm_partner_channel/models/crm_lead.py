@@ -351,13 +351,45 @@ class CrmLead(models.Model):
                 for lead in self.sudo()
                 if lead.partner_assigned_id
             }
+        restored = self.browse()
+        if vals.get("active") and not self._channel_assigns_itself():
+            restored = self.filtered(lambda lead: not lead.active)
         result = super().write(vals)
         if previous:
             self._channel_unsubscribe_previous_partners(previous)
         if reassigned:
             partner = self.env["res.partner"].browse(vals["partner_assigned_id"])
             reassigned._channel_offer_manually(partner)
+        if restored:
+            restored._channel_offer_restored()
         return result
+
+    def _channel_offer_restored(self):
+        """Leads made active again (unarchived, a lost lead restored or won, by a button, a
+        toggle or an RPC write: every path writes ``active``) that are assigned to a partner
+        which does not hold them are offered to it, as a manual assignment. An archived lead is
+        never offered: assigned while archived, it waits without an offer (see
+        _channel_offer_manually) until it is restored. The partner holds a lead when it accepted
+        it (a lost deal restored stays its deal), or when its offer is still open (the cron
+        expires it at its deadline)."""
+
+        def held(lead):
+            if lead.channel_state == "accepted":
+                return True
+            offer = lead.channel_offer_id
+            return (
+                lead.channel_state == "offered"
+                and offer.state == "offered"
+                and offer.partner_id == lead.partner_assigned_id.commercial_partner_id
+            )
+
+        self.browse(
+            [
+                lead.id
+                for lead in self.sudo()
+                if lead.active and lead.partner_assigned_id and not held(lead)
+            ]
+        )._channel_offer_assigned()
 
     def _channel_check_partner_write(self, vals):
         """A partner's change of its deals: whitelisted fields, its own accepted and still open
