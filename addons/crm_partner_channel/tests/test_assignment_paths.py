@@ -360,3 +360,107 @@ class TestRestoredLeads(ChannelCase):
         lead.action_archive()
         lead.with_context(channel_routing=True).write({"active": True})
         self._assert_offered(lead, self.partner_a)
+
+
+@tagged("post_install", "-at_install")
+class TestMergedLeads(ChannelCase):
+    """Stock's merge wizard writes the head lead with the first assigned partner of the merged
+    leads: the head goes through an offer like any lead assigned by hand, unless the partner
+    already holds it."""
+
+    NOW = TestAssignmentPaths.NOW
+    _assert_offered = TestAssignmentPaths._assert_offered
+    _values = TestAssignmentPaths._values
+
+    def _merge(self, leads):
+        wizard = (
+            self.env["crm.merge.opportunity"]
+            .with_user(self.sales_manager)
+            .with_context(active_model="crm.lead", active_ids=leads.ids)
+            .create({})
+        )
+        self.assertEqual(wizard.opportunity_ids, leads)
+        wizard.action_merge()
+        head = leads.exists()
+        self.assertEqual(len(head), 1)
+        return head
+
+    @freeze_time(NOW)
+    def test_merge_into_a_head_without_partner(self):
+        """The tail was offered to A; the head (an opportunity, further in the pipeline) had no
+        partner: the merged deal is offered to A, with its own offer and decision."""
+        Lead = self.env["crm.lead"].with_user(self.salesman)
+        head = Lead.create(
+            self._values("Head", type="opportunity", stage_id=self.stage_proposal.id)
+        )
+        tail = Lead.create(self._values("Tail", partner_assigned_id=self.partner_a.id))
+        self.assertEqual(tail.sudo().channel_state, "offered")
+        merged = self._merge(head | tail)
+        self.assertEqual(merged, head)
+        self._assert_offered(head, self.partner_a)
+        self.assertEqual(head.sudo().channel_decision_ids.partner_id, self.partner_a)
+
+    @freeze_time(NOW)
+    def test_merge_a_deal_accepted_into_a_head_without_partner(self):
+        """The tail was A's accepted deal: the head it is merged into was never offered to A,
+        so A gets it as an offer to answer, not as a deal it silently works."""
+        head = (
+            self.env["crm.lead"]
+            .with_user(self.salesman)
+            .create(self._values("Head", type="opportunity", stage_id=self.stage_proposal.id))
+        )
+        self._merge(head | self.lead_a)
+        self._assert_offered(head, self.partner_a)
+
+    @freeze_time(NOW)
+    def test_merge_two_deals_accepted_by_the_same_partner(self):
+        """Both deals were accepted by A: the merged deal stays A's accepted deal, with its
+        salesperson and its offer history, and no new offer."""
+        other = self._lead("Second warehouse in Antwerp", self.country_be)
+        other._channel_offer_manually(self.partner_a)
+        other.with_user(self.user_a_sales).action_channel_accept()
+        offers = (self.lead_a | other).sudo().channel_offer_ids
+        self.assertEqual(offers.mapped("state"), ["accepted", "accepted"])
+        head = self._merge(self.lead_a | other)
+        head = head.sudo()
+        self.assertEqual(head.channel_state, "accepted")
+        self.assertEqual(head.partner_assigned_id, self.partner_a)
+        self.assertEqual(head.channel_user_id, self.user_a_sales)
+        self.assertEqual(len(head.channel_offer_ids), 1)
+        self.assertLessEqual(head.channel_offer_ids, offers)
+        self.assertEqual(head.channel_offer_id.state, "accepted")
+        self.assertEqual(len(head.channel_decision_ids), 1)
+        self.assertFalse(
+            self.env["crm.channel.offer"].search(
+                [
+                    ("partner_id", "=", self.partner_a.id),
+                    ("state", "=", "offered"),
+                    ("lead_id", "=", head.id),
+                ]
+            )
+        )
+        # A still works it
+        head.with_user(self.user_a_sales).action_channel_update({"priority": "3"})
+        self.assertEqual(head.priority, "3")
+
+    @freeze_time(NOW)
+    def test_merge_into_a_lost_opportunity(self):
+        """The head is a lost opportunity (stock ranks opportunities first, lost or not; the
+        wizard leaves archived leads out, an RPC call of ``merge_opportunity`` does not): it is
+        assigned to the tail's partner without an offer while lost, and offered when restored."""
+        Lead = self.env["crm.lead"].with_user(self.salesman)
+        head = Lead.create(
+            self._values("Lost head", type="opportunity", stage_id=self.stage_proposal.id)
+        )
+        head.action_set_lost()
+        tail = Lead.create(self._values("Tail", partner_assigned_id=self.partner_a.id))
+        merged = (head | tail).with_user(self.sales_manager).merge_opportunity()
+        self.assertEqual(merged, head)
+        self.assertFalse(tail.exists())
+        head = head.sudo()
+        self.assertFalse(head.active)
+        self.assertEqual(head.partner_assigned_id, self.partner_a)
+        self.assertFalse(head.channel_state)
+        self.assertFalse(head.channel_offer_ids)
+        head.with_user(self.sales_manager).toggle_active()
+        self._assert_offered(head, self.partner_a)
