@@ -82,6 +82,9 @@ PERSONAL_DATA_FIELDS = (
     "city",
     "zip",
 )
+# Set by the channel's own code only (offers, registrations, routing, release): see
+# crm.lead._channel_check_own_fields.
+CHANNEL_OWN_FIELDS = ("channel_state", "channel_user_id")
 MAX_PORTAL_AMOUNT = 10**12
 # Context keys that would let a change go untracked: a partner's change is always tracked.
 UNTRACKED_CONTEXT_KEYS = (
@@ -305,10 +308,45 @@ class CrmLead(models.Model):
         """A lead created with a partner already assigned (import, RPC, a ``default_*`` context
         key, an ir.default, a copy) is offered to it like a lead assigned by hand afterwards (see
         write): whatever the path, a reseller gets a lead through an offer with its deadline."""
+        if not self._channel_assigns_itself():
+            for vals in vals_list:
+                if any(vals.get(name) for name in CHANNEL_OWN_FIELDS):
+                    raise UserError(self._channel_own_fields_message())
         leads = super().create(vals_list)
         if not self._channel_assigns_itself():
             leads._channel_offer_assigned()
         return leads
+
+    @api.model
+    def default_get(self, fields_list):
+        """No default channel state or partner salesperson (a ``default_*`` context key, an
+        ir.default): only the channel's own code sets them (see _channel_check_own_fields)."""
+        defaults = super().default_get(fields_list)
+        if not self._channel_assigns_itself():
+            for name in CHANNEL_OWN_FIELDS:
+                defaults.pop(name, None)
+        return defaults
+
+    def _channel_own_fields_message(self):
+        return self.env._(
+            "The channel state of a lead is set by its offers and registrations, not by hand."
+        )
+
+    def _channel_check_own_fields(self, vals):
+        """The channel state and the partner salesperson of a lead change through the channel's
+        own code only (an offer accepted, a registration approved, the routing, a release),
+        which runs as superuser with the ``channel_routing`` key: any other write (RPC, a form,
+        an import, a bridge writing as superuser) that would change them is refused, whoever
+        the caller. Writing the value a lead already has (an import or an RPC call resending
+        it) changes nothing and is let through."""
+        names = [name for name in CHANNEL_OWN_FIELDS if name in vals]
+        if not names or self._channel_assigns_itself():
+            return
+        for lead in self.sudo():
+            for name in names:
+                current = lead[name].id if name == "channel_user_id" else lead[name]
+                if (vals[name] or False) != (current or False):
+                    raise UserError(self._channel_own_fields_message())
 
     def _channel_assigns_itself(self):
         """Whether the caller is the channel's own code, which sets the partner, the offer and
@@ -339,6 +377,7 @@ class CrmLead(models.Model):
                 leads._channel_partner_set_expected_revenue(amount)
             leads._channel_flush_as_sudo()
             return True
+        self._channel_check_own_fields(vals)
         reassigned = self.browse()
         if vals.get("partner_assigned_id") and not self._channel_assigns_itself():
             reassigned = self.filtered(

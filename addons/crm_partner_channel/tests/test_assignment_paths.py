@@ -3,6 +3,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import ChannelCase
@@ -54,20 +55,16 @@ class TestAssignmentPaths(ChannelCase):
     @freeze_time(NOW)
     def test_created_with_a_channel_state_of_its_own(self):
         """A channel state and a salesperson of the partner written at creation do not make the
-        lead the partner's deal without an offer."""
-        lead = (
-            self.env["crm.lead"]
-            .with_user(self.salesman)
-            .create(
-                self._values(
-                    "Imported as accepted",
-                    partner_assigned_id=self.partner_a.id,
-                    channel_state="accepted",
-                    channel_user_id=self.user_a_sales.id,
-                )
+        lead the partner's deal without an offer: they are refused (see
+        test_channel_state_owner); created without them, the lead is offered."""
+        Lead = self.env["crm.lead"].with_user(self.salesman)
+        values = self._values("Imported as accepted", partner_assigned_id=self.partner_a.id)
+        with self.assertRaisesRegex(UserError, "offers and registrations"):
+            Lead.create(
+                dict(values, channel_state="accepted", channel_user_id=self.user_a_sales.id)
             )
-        )
-        self._assert_offered(lead, self.partner_a)
+        self.assertFalse(Lead.search_count([("name", "=", "Imported as accepted")]))
+        self._assert_offered(Lead.create(values), self.partner_a)
 
     @freeze_time(NOW)
     def test_imported(self):
@@ -200,21 +197,17 @@ class TestRestoredLeads(ChannelCase):
 
     @freeze_time(NOW)
     def test_created_archived_with_a_channel_state_of_its_own(self):
-        """An archived lead imported as 'accepted' by the partner's salesperson is not the
-        partner's deal: the state is cleared, and the lead is offered when it is restored."""
-        lead = (
-            self.env["crm.lead"]
-            .with_user(self.salesman)
-            .create(
-                self._values(
-                    "Archived and imported as accepted",
-                    partner_assigned_id=self.partner_a.id,
-                    channel_state="accepted",
-                    channel_user_id=self.user_a_sales.id,
-                    active=False,
-                )
-            )
+        """An archived lead imported as 'accepted' by the partner's salesperson is refused;
+        imported without the state, it waits, and is offered when it is restored."""
+        Lead = self.env["crm.lead"].with_user(self.salesman)
+        values = self._values(
+            "Archived and imported as accepted", partner_assigned_id=self.partner_a.id, active=False
         )
+        with self.assertRaisesRegex(UserError, "offers and registrations"):
+            Lead.create(
+                dict(values, channel_state="accepted", channel_user_id=self.user_a_sales.id)
+            )
+        lead = Lead.create(values)
         self._assert_held_back(lead, self.partner_a)
         self.assertFalse(lead.with_user(self.user_a_manager).channel_state)
         lead.with_user(self.sales_manager).toggle_active()
