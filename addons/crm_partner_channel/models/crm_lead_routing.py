@@ -78,9 +78,10 @@ class CrmLead(models.Model):
     def _channel_hold_until_restored(self, company):
         """Archived leads assigned to ``company`` by hand: no offer while archived (a partner
         is not offered a lost or archived lead), and no channel state that would let the
-        partner hold them without one: a state written with the partner (an import as
-        'accepted') or left by a previous partner is cleared, its open offer cancelled. When
-        the lead is restored, it is offered (see crm.lead._channel_offer_restored)."""
+        partner hold them without one: a state left by a previous partner is cleared (nobody
+        but the channel writes one, see crm.lead._channel_check_own_fields), its open offer
+        cancelled. When the lead is restored, it is offered (see
+        crm.lead._channel_offer_restored)."""
         if not self:
             return
         open_offers = self.channel_offer_id.filtered(lambda offer: offer.state == "offered")

@@ -266,3 +266,13 @@ class TestChannelStateOwner(ChannelCase):
         self.assertEqual(lead.channel_state, "accepted")
         self.assertEqual(lead.channel_user_id, self.user_a_sales)
         self.assertEqual(lead.partner_assigned_id, self.partner_a)
+
+    def test_the_refusal_is_translated(self):
+        for code, text in (
+            ("ar_001", "تُحدَّد حالة القناة للعميل المحتمل من خلال عروضه وتسجيلاته"),
+            ("he_IL", "מצב הערוץ של ליד נקבע לפי ההצעות והרישומים שלו"),
+        ):
+            self.env["res.lang"]._activate_lang(code)
+            lead = self.lead_offered.with_user(self.sales_manager).with_context(lang=code)
+            with self.subTest(lang=code), self.assertRaisesRegex(UserError, text):
+                lead.write({"channel_state": "accepted"})
