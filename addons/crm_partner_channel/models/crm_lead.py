@@ -82,6 +82,9 @@ PERSONAL_DATA_FIELDS = (
     "city",
     "zip",
 )
+# Set by the channel's own code only (offers, registrations, routing, release): see
+# crm.lead._channel_check_own_fields.
+CHANNEL_OWN_FIELDS = ("channel_state", "channel_user_id")
 MAX_PORTAL_AMOUNT = 10**12
 # Context keys that would let a change go untracked: a partner's change is always tracked.
 UNTRACKED_CONTEXT_KEYS = (
@@ -305,10 +308,45 @@ class CrmLead(models.Model):
         """A lead created with a partner already assigned (import, RPC, a ``default_*`` context
         key, an ir.default, a copy) is offered to it like a lead assigned by hand afterwards (see
         write): whatever the path, a reseller gets a lead through an offer with its deadline."""
+        if not self._channel_assigns_itself():
+            for vals in vals_list:
+                if any(vals.get(name) for name in CHANNEL_OWN_FIELDS):
+                    raise UserError(self._channel_own_fields_message())
         leads = super().create(vals_list)
         if not self._channel_assigns_itself():
             leads._channel_offer_assigned()
         return leads
+
+    @api.model
+    def default_get(self, fields_list):
+        """No default channel state or partner salesperson (a ``default_*`` context key, an
+        ir.default): only the channel's own code sets them (see _channel_check_own_fields)."""
+        defaults = super().default_get(fields_list)
+        if not self._channel_assigns_itself():
+            for name in CHANNEL_OWN_FIELDS:
+                defaults.pop(name, None)
+        return defaults
+
+    def _channel_own_fields_message(self):
+        return self.env._(
+            "The channel state of a lead is set by its offers and registrations, not by hand."
+        )
+
+    def _channel_check_own_fields(self, vals):
+        """The channel state and the partner salesperson of a lead change through the channel's
+        own code only (an offer accepted, a registration approved, the routing, a release),
+        which runs as superuser with the ``channel_routing`` key: any other write (RPC, a form,
+        an import, a bridge writing as superuser) that would change them is refused, whoever
+        the caller. Writing the value a lead already has (an import or an RPC call resending
+        it) changes nothing and is let through."""
+        names = [name for name in CHANNEL_OWN_FIELDS if name in vals]
+        if not names or self._channel_assigns_itself():
+            return
+        for lead in self.sudo():
+            for name in names:
+                current = lead[name].id if name == "channel_user_id" else lead[name]
+                if (vals[name] or False) != (current or False):
+                    raise UserError(self._channel_own_fields_message())
 
     def _channel_assigns_itself(self):
         """Whether the caller is the channel's own code, which sets the partner, the offer and
@@ -339,6 +377,7 @@ class CrmLead(models.Model):
                 leads._channel_partner_set_expected_revenue(amount)
             leads._channel_flush_as_sudo()
             return True
+        self._channel_check_own_fields(vals)
         reassigned = self.browse()
         if vals.get("partner_assigned_id") and not self._channel_assigns_itself():
             reassigned = self.filtered(
@@ -351,13 +390,45 @@ class CrmLead(models.Model):
                 for lead in self.sudo()
                 if lead.partner_assigned_id
             }
+        restored = self.browse()
+        if vals.get("active") and not self._channel_assigns_itself():
+            restored = self.filtered(lambda lead: not lead.active)
         result = super().write(vals)
         if previous:
             self._channel_unsubscribe_previous_partners(previous)
         if reassigned:
             partner = self.env["res.partner"].browse(vals["partner_assigned_id"])
             reassigned._channel_offer_manually(partner)
+        if restored:
+            restored._channel_offer_restored()
         return result
+
+    def _channel_offer_restored(self):
+        """Leads made active again (unarchived, a lost lead restored or won, by a button, a
+        toggle or an RPC write: every path writes ``active``) that are assigned to a partner
+        which does not hold them are offered to it, as a manual assignment. An archived lead is
+        never offered: assigned while archived, it waits without an offer (see
+        _channel_offer_manually) until it is restored. The partner holds a lead when it accepted
+        it (a lost deal restored stays its deal), or when its offer is still open (the cron
+        expires it at its deadline)."""
+
+        def held(lead):
+            if lead.channel_state == "accepted":
+                return True
+            offer = lead.channel_offer_id
+            return (
+                lead.channel_state == "offered"
+                and offer.state == "offered"
+                and offer.partner_id == lead.partner_assigned_id.commercial_partner_id
+            )
+
+        self.browse(
+            [
+                lead.id
+                for lead in self.sudo()
+                if lead.active and lead.partner_assigned_id and not held(lead)
+            ]
+        )._channel_offer_assigned()
 
     def _channel_check_partner_write(self, vals):
         """A partner's change of its deals: whitelisted fields, its own accepted and still open

@@ -41,7 +41,9 @@ class CrmLead(models.Model):
                 )
             offer.invalidate_recordset(["state"])
             offer.write({"state": "accepted", "date_answered": now, "answered_by_id": user.id})
-            lead.write({"channel_state": "accepted", "channel_user_id": user.id})
+            lead.with_context(channel_routing=True).write(
+                {"channel_state": "accepted", "channel_user_id": user.id}
+            )
             lead.convert_opportunity(lead.partner_id)
             lead.message_subscribe(partner_ids=user.partner_id.ids)
             lead.message_post(
@@ -158,7 +160,7 @@ class CrmLead(models.Model):
             .search([("id", "child_of", partners.commercial_partner_id.ids)])
         )
         self.sudo().message_unsubscribe(partner_ids=people.ids)
-        self.sudo().write(
+        self.sudo().with_context(channel_routing=True).write(
             {
                 "partner_assigned_id": False,
                 "channel_user_id": False,

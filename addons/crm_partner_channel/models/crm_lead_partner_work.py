@@ -165,7 +165,7 @@ class CrmLead(models.Model):
             or user.commercial_partner_id != self.env.user.commercial_partner_id
         ):
             raise AccessError(self.env._("Choose a colleague of your company."))
-        self.sudo().write({"channel_user_id": user.id})
+        self.sudo().with_context(channel_routing=True).write({"channel_user_id": user.id})
         self._channel_flush_as_sudo()
         return True
 

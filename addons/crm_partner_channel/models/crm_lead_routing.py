@@ -24,6 +24,7 @@ class CrmLead(models.Model):
         if not company.grade_id:
             return
         leads = self.sudo().filtered(lambda lead: lead.active)
+        (self.sudo() - leads)._channel_hold_until_restored(company)
         open_offers = leads.channel_offer_id.filtered(lambda offer: offer.state == "offered")
         open_offers.write({"state": "cancelled", "date_answered": fields.Datetime.now()})
         now = fields.Datetime.now()
@@ -72,6 +73,21 @@ class CrmLead(models.Model):
                 "channel_state": "offered",
                 "channel_user_id": False,
             }
+        )
+
+    def _channel_hold_until_restored(self, company):
+        """Archived leads assigned to ``company`` by hand: no offer while archived (a partner
+        is not offered a lost or archived lead), and no channel state that would let the
+        partner hold them without one: a state left by a previous partner is cleared (nobody
+        but the channel writes one, see crm.lead._channel_check_own_fields), its open offer
+        cancelled. When the lead is restored, it is offered (see
+        crm.lead._channel_offer_restored)."""
+        if not self:
+            return
+        open_offers = self.channel_offer_id.filtered(lambda offer: offer.state == "offered")
+        open_offers.write({"state": "cancelled", "date_answered": fields.Datetime.now()})
+        self.with_context(channel_routing=True).write(
+            {"partner_assigned_id": company.id, "channel_state": False, "channel_user_id": False}
         )
 
     # ------------------------------------------------------------

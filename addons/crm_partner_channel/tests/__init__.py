@@ -3,6 +3,7 @@ from . import test_routing
 from . import test_offers
 from . import test_concurrency
 from . import test_assignment_paths
+from . import test_channel_state_owner
 from . import test_registration
 from . import test_portal
 from . import test_scorecard

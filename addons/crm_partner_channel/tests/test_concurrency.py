@@ -163,7 +163,7 @@ class CapacityRaceFixtures:
         leads = env["crm.lead"].create(
             [{"name": f"Capacity race lead {index}", "type": "lead"} for index in range(2)]
         )
-        leads.write({"channel_state": "queued"})
+        leads.sudo().with_context(channel_routing=True).write({"channel_state": "queued"})
         ids.update(grade=grade.id, partner=partner.id, our_rules=our_rules.ids, leads=leads.ids)
         return ids
 
