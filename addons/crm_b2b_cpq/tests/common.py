@@ -2,6 +2,19 @@ from odoo.fields import Command
 from odoo.tests import TransactionCase, new_test_user
 
 
+def print_quote_pdf(case, quote):
+    """The quotation as wkhtmltopdf prints it (Odoo renders HTML under tests unless
+    ``force_report_rendering`` is set); `case` checks that a PDF came out."""
+    pdf, kind = (
+        case.env["ir.actions.report"]
+        .with_context(force_report_rendering=True)
+        ._render_qweb_pdf("sale.action_report_saleorder", quote.ids)
+    )
+    case.assertEqual(kind, "pdf")
+    case.assertTrue(pdf.startswith(b"%PDF-"))
+    return pdf
+
+
 def create_attribute(env, name, create_variant, value_names):
     """A product attribute `name` with its values `value_names`, in that order."""
     return env["product.attribute"].create(

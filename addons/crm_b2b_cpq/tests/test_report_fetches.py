@@ -3,7 +3,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo.tests import tagged
 
-from .common import CpqCommon
+from .common import CpqCommon, print_quote_pdf
 
 
 class RecordingHandler(BaseHTTPRequestHandler):
@@ -38,13 +38,7 @@ class TestReportFetches(CpqCommon):
         )
 
     def _print(self, quote):
-        pdf, kind = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf("sale.action_report_saleorder", quote.ids)
-        )
-        self.assertEqual(kind, "pdf")
-        self.assertTrue(pdf.startswith(b"%PDF-"))
+        print_quote_pdf(self, quote)
         return self.server.paths
 
     def test_printing_fetches_no_page(self):
